@@ -1,0 +1,113 @@
+"""Builds the Application: one place that wires settings, database, clock and handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.broadcast_monitor import BroadcastMonitor
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import AppContext
+from bot.db import make_engine, make_sessionmaker
+from bot.errors import on_error
+from bot.i18n import set_default_language
+from bot.outbox_sender import OutboxSender
+from bot.reminder_jobs import schedule_reminders
+from bot.services.members import active_officers
+from handlers import register_all
+from handlers.common import BotContext
+from handlers.menu import publish_default_commands, publish_member_commands
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = Update.ALL_TYPES
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    rate_limit: bool = True,
+    background: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The bot, ready for `initialize()`/`start()` (tests) or `run_polling()` (the CLI).
+
+    With `background`, post_init starts the outbox sender and schedules the reminder jobs.
+    """
+    set_default_language(settings.language)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request)
+    application = builder.build()
+    engine = make_engine(settings.database_url, busy_timeout_ms=settings.db_busy_timeout_ms)
+    ctx = AppContext(
+        settings=settings,
+        engine=engine,
+        sessionmaker=make_sessionmaker(engine),
+        clock=clock or SystemClock(),
+    )
+    application.bot_data["app_ctx"] = ctx
+    # The sender has its own Bot and connection pool, so that long broadcasts never hold up
+    # replies, and no client-side rate limiter that would swallow its 429s.
+    application.bot_data["outbox_sender"] = OutboxSender(
+        Bot(
+            settings.require_token(),
+            base_url=settings.api_base_url,
+            base_file_url=settings.api_file_url,
+        ),
+        ctx.sessionmaker,
+        ctx.clock,
+    )
+    sender: OutboxSender = application.bot_data["outbox_sender"]
+    sender.after_batch = BroadcastMonitor(sender.bot, ctx.sessionmaker, ctx.clock)
+    application.bot_data["background"] = background
+    register_all(application)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    ctx: AppContext = application.bot_data["app_ctx"]
+    await publish_default_commands(application.bot, ctx.settings.language)
+    async with ctx.session() as session:
+        officers = await active_officers(session)
+    for officer in officers:
+        await publish_member_commands(application.bot, officer)
+    sender: OutboxSender = application.bot_data["outbox_sender"]
+    await sender.bot.initialize()
+    if application.bot_data["background"]:
+        sender.start()
+        schedule_reminders(application)
+    log.info("tdkt-bot started as @%s", application.bot.username)
+
+
+async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    sender: OutboxSender = application.bot_data["outbox_sender"]
+    await sender.stop()
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    ctx: AppContext = application.bot_data["app_ctx"]
+    sender: OutboxSender = application.bot_data["outbox_sender"]
+    await sender.stop()
+    await sender.bot.shutdown()
+    await ctx.engine.dispose()

@@ -1,0 +1,558 @@
+"""The `tdkt-bot` command: parses arguments and calls into the services; nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, get_settings
+from bot.i18n import _, format_date, ngettext, set_default_language
+
+EXIT_OK, EXIT_USER_ERROR, EXIT_BAD_ARGUMENTS = 0, 1, 2
+
+
+class UserError(Exception):
+    """A problem the operator can fix; printed as one line on stderr, exit code 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tdkt-bot",
+        description=_("Telegram assistant for emulation and commendation (TĐKT) work."),
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    run = commands.add_parser(
+        "run", help=_("start the bot (long polling, or a webhook); migrates first")
+    )
+    run.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help=_("receive updates at this public HTTPS URL instead of polling"),
+    )
+    run.add_argument(
+        "--listen",
+        default="127.0.0.1",
+        metavar="HOST",
+        help=_("address the webhook server listens on (default 127.0.0.1)"),
+    )
+    run.add_argument(
+        "--port",
+        type=int,
+        default=8443,
+        metavar="N",
+        help=_("port the webhook server listens on (default 8443)"),
+    )
+    run.set_defaults(handler=cmd_run)
+
+    db = commands.add_parser("db", help=_("database maintenance"))
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
+    db_commands.required = True
+    db_commands.add_parser("upgrade", help=_("apply pending migrations")).set_defaults(
+        handler=cmd_db_upgrade
+    )
+
+    plan = commands.add_parser("import-plan", help=_("load a plan document (.txt or .docx)"))
+    plan.add_argument("file", type=Path, metavar="FILE")
+    plan.add_argument("--year", type=int, help=_("the plan's year, if the document lacks it"))
+    plan.add_argument("--dry-run", action="store_true", help=_("show what would be stored"))
+    plan.set_defaults(handler=cmd_import_plan)
+
+    units = commands.add_parser("import-units", help=_("load units and clusters from CSV or XLSX"))
+    units.add_argument("file", type=Path, metavar="FILE")
+    units.set_defaults(handler=cmd_import_units)
+
+    remind = commands.add_parser("remind", help=_("run the reminder pass once"))
+    remind.add_argument(
+        "--at",
+        type=_local_time,
+        metavar='"YYYY-MM-DD HH:MM"',
+        help=_("act as if the local time were this (default: now)"),
+    )
+    remind.add_argument(
+        "--dry-run", action="store_true", help=_("print who would get what; send nothing")
+    )
+    remind.set_defaults(handler=cmd_remind)
+
+    export = commands.add_parser("export", help=_("write a report as .xlsx or .docx"))
+    export.add_argument(
+        "what",
+        choices=("nominations", "progress", "audit"),
+        metavar="progress|nominations|audit",
+    )
+    export.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help=_("the file to write; .xlsx or .docx"),
+    )
+    export.set_defaults(handler=cmd_export)
+
+    backup = commands.add_parser(
+        "backup", help=_("a consistent copy of the SQLite database, also while the bot runs")
+    )
+    backup.add_argument("--out", type=Path, required=True, metavar="FILE")
+    backup.set_defaults(handler=cmd_backup)
+
+    invite = commands.add_parser("invite", help=_("print a one-time invite code and link"))
+    invite.add_argument("unit_code", metavar="UNIT_CODE")
+    invite.add_argument("--role", choices=("head", "officer"), default="head")
+    invite.set_defaults(handler=cmd_invite)
+    return parser
+
+
+def _local_time(text: str) -> datetime:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            _("'{value}' is not a time like \"2020-06-16 08:00\"").format(value=text)
+        ) from error
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = get_settings()
+    except ConfigError as error:
+        set_default_language(os.environ.get("TDKT_LANGUAGE") or "vi")
+        print(config_error_text(error), file=sys.stderr)
+        return EXIT_USER_ERROR
+    set_default_language(settings.language)
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(settings, args) or EXIT_OK)
+    except UserError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ConfigError as error:
+        print(config_error_text(error), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def config_error_text(error: ConfigError) -> str:
+    texts = {
+        "missing-token": _(
+            "TDKT_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram (send "
+            "/newbot), then put its token in TDKT_BOT_TOKEN or in a .env file."
+        ),
+        "timezone": _(
+            "TDKT_TIMEZONE: '{value}' is not a known time zone (e.g. Asia/Ho_Chi_Minh)."
+        ),
+        "language": _("TDKT_LANGUAGE: '{value}' is not one of vi, en."),
+        "officer-ids": _("TDKT_OFFICER_IDS: '{value}' is not a Telegram user id."),
+        "reminder-time": _("TDKT_REMINDER_TIME: '{value}' is not a time like 08:00."),
+        "reminder-windows": _(
+            "TDKT_REMINDER_WINDOWS: '{value}' is not a list of days like 14,7,3,1,0."
+        ),
+        "overdue-every-days": _(
+            "TDKT_OVERDUE_EVERY_DAYS: '{value}' is not a whole number of days."
+        ),
+        "working-days-only": _("TDKT_WORKING_DAYS_ONLY: '{value}' is not true or false."),
+    }
+    return texts.get(error.reason, texts["missing-token"]).format(value=error.value)
+
+
+def _run_async(coroutine_factory: Callable[[], Awaitable[int | None]]) -> int | None:
+    async def runner() -> int | None:
+        return await coroutine_factory()
+
+    return asyncio.run(runner())
+
+
+async def _migrate(settings: Settings) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.migrate import upgrade
+
+    try:
+        await upgrade(settings.database_url)
+    except (SQLAlchemyError, OSError) as error:
+        raise UserError(
+            _("Cannot open the database {url}: {error}").format(
+                url=_safe_url(settings.database_url), error=str(error).splitlines()[0]
+            )
+        ) from error
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    settings.require_token()
+    asyncio.run(_migrate(settings))
+    application = build_application(settings)
+    if not args.webhook_url:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        return EXIT_OK
+    from urllib.parse import urlparse
+
+    secret = settings.webhook_secret or asyncio.run(_stored_webhook_secret(settings))
+    application.run_webhook(
+        listen=args.listen,
+        port=args.port,
+        url_path=urlparse(args.webhook_url).path.lstrip("/"),
+        webhook_url=args.webhook_url,
+        secret_token=secret,
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    return EXIT_OK
+
+
+async def _stored_webhook_secret(settings: Settings) -> str:
+    from bot.db import make_engine, make_sessionmaker
+    from bot.services.shared_settings import webhook_secret
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await webhook_secret(session)
+    finally:
+        await engine.dispose()
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(_migrate(settings))
+    print(_("The database is up to date."))
+    return EXIT_OK
+
+
+async def _with_session(settings: Settings, work: Callable[..., Awaitable[int]]) -> int:
+    from bot.db import make_engine, make_sessionmaker
+
+    await _migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def cmd_import_plan(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.services.plan_parser import PlanParseError, parse_plan_file
+    from bot.services.plans import import_plan
+
+    path: Path = args.file
+    if not path.is_file():
+        raise UserError(_("File not found: {path}").format(path=path))
+    try:
+        parsed = parse_plan_file(path, args.year)
+    except PlanParseError as error:
+        raise UserError(plan_error_text(error.reason, path)) from error
+    print(_("Plan {year}: {title}").format(year=parsed.year, title=parsed.title))
+    for quarter in range(1, 5):
+        tasks = parsed.tasks_in(quarter)
+        if not tasks:
+            continue
+        print(
+            _("Quarter {quarter}: {count} tasks, deadline {date}").format(
+                quarter=("I", "II", "III", "IV")[quarter - 1],
+                count=len(tasks),
+                date=format_date(tasks[0].deadline),
+            )
+        )
+        for task in tasks:
+            print(f"  - {task.title}")
+    if args.dry_run:
+        print(_("Dry run: nothing was stored."))
+        return EXIT_OK
+
+    async def work(session: object) -> int:
+        result = await import_plan(session, parsed, now=SystemClock().now())  # type: ignore[arg-type]
+        print(
+            _("Stored: {created} new tasks, {unchanged} already present.").format(
+                created=result.tasks_created, unchanged=result.tasks_unchanged
+            )
+        )
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
+def plan_error_text(reason: str, path: Path) -> str:
+    reasons = {
+        "format": _("{path} is not a plan document this bot can read (use .txt or .docx)."),
+        "encoding": _("{path} is not a UTF-8 text file."),
+        "year": _("{path}: the plan's year was not found; give it with --year YYYY."),
+        "no-tasks": _(
+            "{path} does not look like a TĐKT plan: no tasks were found under headings "
+            "'Quý I' to 'Quý IV'. Nothing was stored."
+        ),
+    }
+    return reasons.get(reason, reasons["format"]).format(path=path)
+
+
+def cmd_import_units(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.services.unit_import import UnitSheetError, import_units, read_unit_rows
+
+    path: Path = args.file
+    if not path.is_file():
+        raise UserError(_("File not found: {path}").format(path=path))
+    try:
+        rows = read_unit_rows(path)
+    except UnitSheetError as error:
+        raise UserError(unit_sheet_error_text(error, path)) from error
+
+    async def work(session: object) -> int:
+        result = await import_units(session, rows, now=SystemClock().now())  # type: ignore[arg-type]
+        print(
+            _(
+                "Units: {created} created, {updated} updated, {unchanged} unchanged; "
+                "{clusters} new clusters."
+            ).format(
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                clusters=len(result.clusters_created),
+            )
+        )
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
+def unit_sheet_error_text(error: object, path: Path) -> str:
+    from bot.services.unit_import import UnitSheetError
+
+    assert isinstance(error, UnitSheetError)
+    texts = {
+        "format": _("{path}: use a .csv or .xlsx file."),
+        "encoding": _("{path}: the CSV file must be saved as UTF-8."),
+        "empty": _("{path}: the sheet has no units."),
+        "columns": _(
+            "{path}: missing columns: {value}. The columns are code, name, kind, cluster."
+        ),
+        "blank": _("{path}, row {row}: the code and the name must not be empty."),
+        "too-long": _("{path}, row {row}: the code or the name is too long."),
+        "duplicate": _("{path}, row {row}: the code {value} appears twice."),
+        "kind": _(
+            "{path}, row {row}: unknown kind '{value}'. Use commune, ward, township, agency, "
+            "school, enterprise, other (or xã, phường, thị trấn, cơ quan, trường học, "
+            "doanh nghiệp, khác)."
+        ),
+    }
+    return texts[error.reason].format(path=path, row=error.row, value=error.value)
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.services.invites import UnknownUnit, create_invite, deep_link
+    from models import Role
+
+    username = settings.bot_username or asyncio.run(_fetch_username(settings))
+
+    async def work(session: object) -> int:
+        try:
+            code = await create_invite(
+                session,
+                args.unit_code,
+                Role(args.role),
+                now=SystemClock().now(),  # type: ignore[arg-type]
+                ttl=timedelta(days=settings.invite_ttl_days),
+            )
+        except UnknownUnit as error:
+            raise UserError(
+                _("No unit has the code {code}. Import units first.").format(code=error.code)
+            ) from error
+        print(code)
+        print(deep_link(username, code))
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
+async def _fetch_username(settings: Settings) -> str:
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    bot = Bot(
+        settings.require_token(),
+        base_url=settings.api_base_url,
+        base_file_url=settings.api_file_url,
+    )
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError as error:
+        raise UserError(
+            _(
+                "Cannot reach the Bot API to learn the bot's username ({error}); set "
+                "TDKT_BOT_USERNAME."
+            ).format(error=error)
+        ) from error
+
+
+def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import Clock, FrozenClock, SystemClock
+    from bot.db import make_engine, make_sessionmaker
+    from bot.services.reminders import ReminderRules, plan_reminders, run_reminder_pass
+
+    clock: Clock = FrozenClock(args.at.replace(tzinfo=settings.tz)) if args.at else SystemClock()
+    now = clock.now()
+    local_now = now.astimezone(settings.tz)
+    rules = ReminderRules(
+        settings.reminder_windows, settings.overdue_every_days, settings.working_days_only
+    )
+    if not args.dry_run:
+        settings.require_token()
+    if local_now.time() < settings.reminder_time:
+        print(
+            _("It is not yet the reminder time ({time}); nothing to do.").format(
+                time=settings.reminder_time.strftime("%H:%M")
+            )
+        )
+        return EXIT_OK
+
+    async def work() -> int:
+        await _migrate(settings)
+        engine = make_engine(settings.database_url)
+        sessionmaker = make_sessionmaker(engine)
+        try:
+            async with sessionmaker() as session:
+                if args.dry_run:
+                    result = await plan_reminders(session, now=now, tz=settings.tz, rules=rules)
+                else:
+                    result = await run_reminder_pass(session, now=now, tz=settings.tz, rules=rules)
+            for planned in result.planned:
+                first_line = planned.text.split("\n", 1)[0]
+                print(
+                    f"{planned.member_name} [{planned.chat_id}] {planned.kind.value}: "
+                    f"{_plain(first_line)} ({len(planned.task_ids)})"
+                )
+            print(
+                _("Reminders for {date}: {planned} planned, {enqueued} new in the outbox.").format(
+                    date=format_date(result.day),
+                    planned=len(result.planned),
+                    enqueued=result.enqueued,
+                )
+            )
+            if args.dry_run:
+                print(_("Dry run: nothing was stored."))
+                return EXIT_OK
+            stats = await _deliver(settings, sessionmaker, clock)
+            print(
+                _(
+                    "Sent {sent}, to retry {retried}, failed {failed}, unreachable {unreachable}."
+                ).format(**vars(stats))
+            )
+            return EXIT_OK
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(work())
+
+
+async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> object:
+    from telegram import Bot
+
+    from bot.outbox_sender import OutboxSender
+
+    bot = Bot(
+        settings.require_token(),
+        base_url=settings.api_base_url,
+        base_file_url=settings.api_file_url,
+    )
+    async with bot:
+        return await OutboxSender(bot, sessionmaker, clock).drain()  # type: ignore[arg-type]
+
+
+def _plain(text: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.i18n import current_language
+    from bot.services.report_files import audit_files, nomination_files, progress_files
+
+    out: Path = args.out
+    if out.suffix.lower() not in (".xlsx", ".docx"):
+        raise UserError(_("{path}: the file name must end in .xlsx or .docx.").format(path=out))
+    if not out.parent.is_dir():
+        raise UserError(_("Folder not found: {path}").format(path=out.parent))
+    build = {"nominations": nomination_files, "progress": progress_files, "audit": audit_files}[
+        args.what
+    ]
+
+    async def work(session: object) -> int:
+        files = await build(
+            session,
+            now=SystemClock().now(),
+            tz=settings.tz,  # type: ignore[arg-type]
+            language=current_language(),
+            authority=settings.authority,
+        )
+        payload = files.by_suffix(out.suffix.lower())
+        if payload is None:
+            raise UserError(_("{path}: this report is written as .xlsx only.").format(path=out))
+        await asyncio.to_thread(out.write_bytes, payload)
+        if args.what == "nominations":
+            print(
+                ngettext(
+                    "Wrote {path}: {count} nomination.",
+                    "Wrote {path}: {count} nominations.",
+                    files.count,
+                ).format(path=out, count=files.count)
+            )
+        else:
+            print(_("Wrote {path}.").format(path=out))
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """SQLite's online backup: a consistent snapshot even while the bot writes."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if not url.drivername.startswith("sqlite") or not url.database:
+        raise UserError(
+            _("backup copies SQLite databases; for PostgreSQL use pg_dump (see the README).")
+        )
+    source_path = Path(url.database)
+    out: Path = args.out
+    if not source_path.is_file():
+        raise UserError(_("File not found: {path}").format(path=source_path))
+    if out.exists():
+        raise UserError(_("{path} already exists; choose a new file name.").format(path=out))
+    if not out.parent.is_dir():
+        raise UserError(_("Folder not found: {path}").format(path=out.parent))
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+    target = sqlite3.connect(out)
+    try:
+        with target:
+            source.backup(target)
+        target.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        target.close()
+        source.close()
+    print(_("Backup written to {path}.").format(path=out))
+    return EXIT_OK

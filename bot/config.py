@@ -1,0 +1,153 @@
+"""Settings read once from the environment (and a `.env` file), cached; tests clear the cache."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import load_dotenv
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_API_FILE_URL = "https://api.telegram.org/file/bot"
+SUPPORTED_LANGUAGES = ("vi", "en")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed: `reason` says which, `value` what was given."""
+
+    def __init__(self, reason: str, value: str = "") -> None:
+        super().__init__(f"{reason}: {value!r}")
+        self.reason = reason
+        self.value = value
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None
+    database_url: str
+    api_base_url: str = DEFAULT_API_BASE_URL
+    api_file_url: str = DEFAULT_API_FILE_URL
+    officer_ids: frozenset[int] = field(default_factory=frozenset)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+    bot_username: str | None = None
+    reminder_time: time = time(8, 0)
+    reminder_windows: tuple[int, ...] = (14, 7, 3, 1, 0)
+    overdue_every_days: int = 3
+    working_days_only: bool = True
+    invite_ttl_days: int = 14
+    authority: str = ""
+    db_busy_timeout_ms: int = 10_000
+    webhook_secret: str | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError("missing-token")
+        return self.token
+
+
+def default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{Path.cwd() / 'tdkt-bot.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain `postgresql://` and `sqlite://` URLs and pick the async drivers."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+def _parse_officer_ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in re.split(r"[,\s]+", raw.strip()):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError("officer-ids", part)
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_time(raw: str) -> time:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError("reminder-time", raw)
+    return time(int(match[1]), int(match[2]))
+
+
+def _parse_windows(raw: str) -> tuple[int, ...]:
+    try:
+        days = sorted(
+            {int(part) for part in re.split(r"[,\s]+", raw.strip()) if part}, reverse=True
+        )
+    except ValueError as exc:
+        raise ConfigError("reminder-windows", raw) from exc
+    if not days or any(day < 0 or day > 366 for day in days):
+        raise ConfigError("reminder-windows", raw)
+    return tuple(days)
+
+
+def _parse_positive(name: str, raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ConfigError(name, raw)
+    return int(raw)
+
+
+def _parse_flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(name, raw)
+
+
+def settings_from_env(env: dict[str, str] | os._Environ[str]) -> Settings:
+    timezone = env.get("TDKT_TIMEZONE") or "Asia/Ho_Chi_Minh"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError("timezone", timezone) from exc
+    language = (env.get("TDKT_LANGUAGE") or "vi").lower()
+    if language not in SUPPORTED_LANGUAGES:
+        raise ConfigError("language", language)
+    return Settings(
+        token=env.get("TDKT_BOT_TOKEN") or None,
+        database_url=normalise_database_url(
+            env.get("TDKT_DATABASE_URL") or default_database_url()
+        ),
+        api_base_url=env.get("TDKT_API_BASE_URL") or DEFAULT_API_BASE_URL,
+        api_file_url=env.get("TDKT_API_FILE_URL") or DEFAULT_API_FILE_URL,
+        officer_ids=_parse_officer_ids(env.get("TDKT_OFFICER_IDS", "")),
+        timezone=timezone,
+        language=language,
+        bot_username=(env.get("TDKT_BOT_USERNAME") or "").lstrip("@") or None,
+        reminder_time=_parse_time(env.get("TDKT_REMINDER_TIME") or "08:00"),
+        reminder_windows=_parse_windows(env.get("TDKT_REMINDER_WINDOWS") or "14,7,3,1,0"),
+        overdue_every_days=_parse_positive(
+            "overdue-every-days", env.get("TDKT_OVERDUE_EVERY_DAYS") or "3"
+        ),
+        authority=(env.get("TDKT_AUTHORITY") or "").strip(),
+        webhook_secret=env.get("TDKT_WEBHOOK_SECRET") or None,
+        working_days_only=_parse_flag(
+            "working-days-only", env.get("TDKT_WORKING_DAYS_ONLY") or "true"
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings for this process; a `.env` in the working directory fills what env lacks."""
+    load_dotenv(Path.cwd() / ".env", override=False)
+    return settings_from_env(os.environ)

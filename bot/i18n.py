@@ -1,0 +1,80 @@
+"""Babel/gettext catalogs, the current locale in a ContextVar, and `_`, `ngettext`, `N_`."""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date as babel_format_date
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+_current_language: ContextVar[str] = ContextVar("tdkt_language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    return gettext.translation(
+        DOMAIN, localedir=str(LOCALES_DIR), languages=[language], fallback=False
+    )
+
+
+def set_default_language(language: str) -> None:
+    """Make `language` the fallback for code that runs with no user (CLI, jobs)."""
+    global DEFAULT_LANGUAGE
+    DEFAULT_LANGUAGE = normalise_language(language)
+    _current_language.set(DEFAULT_LANGUAGE)
+
+
+def normalise_language(code: str | None) -> str:
+    """Map a Telegram `language_code` (e.g. 'en-US') or a stored choice to vi/en."""
+    if code:
+        short = code.split("-")[0].split("_")[0].lower()
+        if short in LANGUAGES:
+            return short
+    return DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    return _current_language.get()
+
+
+def set_language(language: str) -> None:
+    _current_language.set(normalise_language(language))
+
+
+@contextmanager
+def use_language(language: str) -> Iterator[None]:
+    token = _current_language.set(normalise_language(language))
+    try:
+        yield
+    finally:
+        _current_language.reset(token)
+
+
+def _(message: str) -> str:
+    return translations(current_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a module-level string for extraction; translate it with `_()` where it is used."""
+    return message
+
+
+def format_date(value: date) -> str:
+    """Dates as officials write them: dd/mm/yyyy in Vietnamese, 'Mar 31, 2020' in English."""
+    language = current_language()
+    pattern = "dd/MM/yyyy" if language == "vi" else "medium"
+    return babel_format_date(value, format=pattern, locale=language)

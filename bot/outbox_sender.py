@@ -1,0 +1,267 @@
+"""Delivers the outbox over Telegram within its limits (about 30 messages a second overall,
+one a second per chat): waits out 429s, retries network errors with backoff, and marks
+members who blocked the bot (403) unreachable instead of retrying them forever."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.clock import Clock
+from bot.services import outbox
+from bot.services.notices import report_unreachable
+from models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+OVERALL_PER_SECOND = 30
+PER_CHAT_INTERVAL = 1.0
+CLAIM_BATCH = 30
+POLL_INTERVAL = 5.0
+# Bad requests that mean the chat is gone for good, like a 403.
+GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
+
+
+@dataclass
+class DrainStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unreachable: int = 0
+
+
+class RateLimiter:
+    """Spaces sends: at most `per_second` overall and one per `chat_interval` in each chat.
+
+    Time and sleep are injectable so that the spacing can be checked without waiting.
+    """
+
+    def __init__(
+        self,
+        per_second: float,
+        chat_interval: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._interval = 1.0 / per_second
+        self._chat_interval = chat_interval
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next_slot = 0.0
+        self._chat_next: dict[int, float] = defaultdict(float)
+        self._lock = asyncio.Lock()
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """After a 429: nothing goes out for `seconds`."""
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+
+    async def wait(self, chat_id: int) -> float:
+        """Waits for this chat's next slot; returns the slot's time."""
+        async with self._lock:
+            now = self._monotonic()
+            slot = max(now, self._next_slot, self._paused_until, self._chat_next[chat_id])
+            self._next_slot = slot + self._interval
+            self._chat_next[chat_id] = slot + self._chat_interval
+        delay = slot - self._monotonic()
+        if delay > 0:
+            await self._sleep(delay)
+        return slot
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        per_second: float = OVERALL_PER_SECOND,
+        chat_interval: float = PER_CHAT_INTERVAL,
+        concurrency: int = 8,
+    ) -> None:
+        self.bot = bot
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.limiter = RateLimiter(per_second, chat_interval)
+        self._concurrency = concurrency
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._drain_lock = asyncio.Lock()
+        # Called after every batch (e.g. to show a broadcast's progress); True: more to send.
+        self.after_batch: Callable[[], Awaitable[bool]] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def drain(self) -> DrainStats:
+        """Sends every message that is due now; returns when none is left to claim."""
+        stats = DrainStats()
+        async with self._drain_lock:
+            async with self.sessionmaker() as session:
+                await outbox.release_stale_claims(session, now=self.clock.now())
+            while True:
+                async with self.sessionmaker() as session:
+                    batch = await outbox.claim_due(
+                        session, now=self.clock.now(), worker=self.worker, limit=CLAIM_BATCH
+                    )
+                if not batch:
+                    if self.after_batch is not None and await self.after_batch():
+                        continue
+                    return stats
+                await self._send_batch(batch, stats)
+                if self.after_batch is not None:
+                    await self.after_batch()
+
+    async def _send_batch(self, batch: list[OutboxMessage], stats: DrainStats) -> None:
+        by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+        for message in batch:
+            by_chat[message.chat_id].append(message)
+        semaphore = asyncio.Semaphore(self._concurrency)
+
+        async def send_chat(messages: list[OutboxMessage]) -> None:
+            for message in messages:
+                async with semaphore:
+                    await self._send_one(message, stats)
+
+        await asyncio.gather(*(send_chat(messages) for messages in by_chat.values()))
+
+    async def _send_one(self, message: OutboxMessage, stats: DrainStats) -> None:
+        await self.limiter.wait(message.chat_id)
+        try:
+            sent = await self._send(message)
+        except RetryAfter as error:
+            seconds = _seconds(error.retry_after)
+            self.limiter.pause(seconds)
+            async with self.sessionmaker() as session:
+                await outbox.mark_retry(
+                    session,
+                    message,
+                    worker=self.worker,
+                    now=self.clock.now(),
+                    error=str(error),
+                    delay=timedelta(seconds=seconds),
+                )
+            stats.retried += 1
+        except Forbidden as error:
+            await self._unreachable(message, str(error), stats)
+        except BadRequest as error:
+            if any(marker in str(error).lower() for marker in GONE):
+                await self._unreachable(message, str(error), stats)
+                return
+            log.error("Outbox message %s refused by Telegram: %s", message.id, error)
+            async with self.sessionmaker() as session:
+                await outbox.mark_failed(session, message.id, worker=self.worker, error=str(error))
+            stats.failed += 1
+        except (NetworkError, TelegramError) as error:
+            async with self.sessionmaker() as session:
+                again = await outbox.mark_retry(
+                    session, message, worker=self.worker, now=self.clock.now(), error=str(error)
+                )
+            if again:
+                stats.retried += 1
+            else:
+                stats.failed += 1
+        else:
+            async with self.sessionmaker() as session:
+                await outbox.mark_sent(
+                    session,
+                    message.id,
+                    worker=self.worker,
+                    now=self.clock.now(),
+                    channel_message_id=sent.message_id,
+                )
+            stats.sent += 1
+
+    async def _send(self, message: OutboxMessage) -> Message:
+        markup = _markup(message.buttons)
+        if message.file_kind == "photo" and message.file_id:
+            return await self.bot.send_photo(
+                message.chat_id,
+                message.file_id,
+                caption=message.text or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        if message.file_kind == "document" and message.file_id:
+            return await self.bot.send_document(
+                message.chat_id,
+                message.file_id,
+                caption=message.text or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        return await self.bot.send_message(
+            message.chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+
+    async def _unreachable(self, message: OutboxMessage, error: str, stats: DrainStats) -> None:
+        async with self.sessionmaker() as session:
+            member = await outbox.mark_unreachable(
+                session, message, worker=self.worker, now=self.clock.now(), error=error
+            )
+            if member is not None:
+                log.warning("Member %s is unreachable: %s", member.id, error)
+                await report_unreachable(session, member, now=self.clock.now())
+                self.wake()
+        stats.unreachable += 1
+
+    # ------------------------------------------------------------ background loop
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Outbox drain failed; retrying shortly")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=POLL_INTERVAL)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+
+def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(button["text"], callback_data=button["data"]) for button in row]
+            for row in buttons
+        ]
+    )
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)  # type: ignore[arg-type]

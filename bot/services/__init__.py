@@ -1,0 +1,1 @@
+"""Business rules in plain functions: no `telegram` import anywhere in this package."""

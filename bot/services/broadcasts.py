@@ -1,0 +1,374 @@
+"""Guidance broadcasts: draft, audience, one outbox message per recipient, delivery counts,
+acknowledgements and resending to those who have not acknowledged."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import _, use_language
+from bot.services import audit
+from bot.services.outbox import NewMessage, enqueue
+from bot.services.progress import plan_progress
+from models import (
+    Audience,
+    Broadcast,
+    BroadcastRecipient,
+    BroadcastStatus,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    Unit,
+)
+
+# Telegram's caption limit is 1,024 characters; the header takes the rest.
+CAPTION_LIMIT = 960
+TEXT_LIMIT = 3500
+
+
+class DraftProblem(enum.StrEnum):
+    EMPTY = "empty"
+    TOO_LONG = "too-long"
+
+
+async def create_draft(
+    session: AsyncSession,
+    officer: Member,
+    *,
+    text: str,
+    file_kind: str | None,
+    file_id: str | None,
+    file_name: str | None,
+    now: datetime,
+) -> Broadcast | DraftProblem:
+    if not text.strip() and file_id is None:
+        return DraftProblem.EMPTY
+    if len(_visible(text)) > (CAPTION_LIMIT if file_id else TEXT_LIMIT):
+        return DraftProblem.TOO_LONG
+    broadcast = Broadcast(
+        created_by_id=officer.id,
+        text=text,
+        file_kind=file_kind,
+        file_id=file_id,
+        file_name=file_name,
+        status=BroadcastStatus.DRAFT.value,
+        created_at=now,
+    )
+    session.add(broadcast)
+    await session.commit()
+    return broadcast
+
+
+def _visible(text: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+async def get_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id, populate_existing=True)
+
+
+async def audience_members(
+    session: AsyncSession, audience: Audience, args: dict[str, Any], today: date
+) -> list[tuple[Member, Unit]]:
+    """The active members attached to the units the audience names."""
+    query = (
+        select(Member, Unit)
+        .join(Unit, Unit.id == Member.unit_id)
+        .where(Member.active.is_(True), Unit.active.is_(True))
+        .order_by(Unit.name, Member.id)
+    )
+    if audience is Audience.CLUSTER:
+        query = query.where(Unit.cluster_id == int(args["cluster_id"]))
+    elif audience is Audience.UNITS:
+        query = query.where(Unit.id.in_([int(unit) for unit in args["unit_ids"]]))
+    elif audience is Audience.OVERDUE:
+        lagging = [unit.unit_id for unit in (await plan_progress(session, today)).lagging]
+        query = query.where(Unit.id.in_(lagging))
+    return [(member, unit) for member, unit in (await session.execute(query)).all()]
+
+
+async def set_audience(
+    session: AsyncSession, broadcast: Broadcast, audience: Audience, args: dict[str, Any]
+) -> None:
+    broadcast.audience = audience.value
+    broadcast.audience_args = args
+    await session.commit()
+
+
+async def units_by_codes(session: AsyncSession, codes: list[str]) -> tuple[list[Unit], list[str]]:
+    """The units with these codes, and the codes that match no unit."""
+    wanted = [code.strip() for code in codes if code.strip()]
+    units = list(await session.scalars(select(Unit).where(Unit.code.in_(wanted))))
+    found = {unit.code for unit in units}
+    return units, [code for code in wanted if code not in found]
+
+
+def ack_button(broadcast_id: int) -> list[list[dict[str, str]]]:
+    return [[{"text": _("✅ Received"), "data": f"ack:{broadcast_id}"}]]
+
+
+def recipient_text(broadcast: Broadcast) -> str:
+    header = _("<b>📢 Guidance from the TĐKT officer</b>")
+    return f"{header}\n\n{broadcast.text}" if broadcast.text else header
+
+
+async def confirm(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    officer: Member,
+    *,
+    today: date,
+    now: datetime,
+    status_chat_id: int,
+    status_message_id: int,
+) -> int:
+    """Queues one copy per recipient (at most once, also when confirmed twice)."""
+    claimed = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT.value)
+        .values(
+            status=BroadcastStatus.SENDING.value,
+            confirmed_at=now,
+            status_chat_id=status_chat_id,
+            status_message_id=status_message_id,
+        )
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        return 0
+    recipients = await audience_members(
+        session, Audience(broadcast.audience or Audience.ALL), broadcast.audience_args or {}, today
+    )
+    messages = []
+    for member, _unit in recipients:
+        if not member.reachable:
+            continue
+        with use_language(member.language):
+            messages.append(
+                NewMessage(
+                    f"broadcast:{broadcast.id}:{member.id}",
+                    "broadcast",
+                    member.telegram_id,
+                    recipient_text(broadcast),
+                    member.id,
+                    ack_button(broadcast.id),
+                    broadcast.file_kind,
+                    broadcast.file_id,
+                )
+            )
+    ids = await enqueue(session, messages, now=now)
+    rows = [
+        {
+            "broadcast_id": broadcast.id,
+            "member_id": member.id,
+            "outbox_id": ids.get(f"broadcast:{broadcast.id}:{member.id}"),
+            "resent": 0,
+        }
+        for member, _unit in recipients
+    ]
+    if rows:
+        await session.execute(BroadcastRecipient.__table__.insert(), rows)
+    audit.record(
+        session,
+        at=now,
+        action="send-broadcast",
+        entity="broadcast",
+        entity_id=broadcast.id,
+        member=officer,
+        details={
+            "audience": broadcast.audience,
+            "args": broadcast.audience_args,
+            "recipients": len(rows),
+        },
+    )
+    await session.commit()
+    return len(rows)
+
+
+@dataclass
+class DeliveryCounts:
+    total: int = 0
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    pending: int = 0
+    acknowledged: int = 0
+
+
+async def delivery_counts(session: AsyncSession, broadcast_id: int) -> DeliveryCounts:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count(), func.count(BroadcastRecipient.acknowledged_at))
+        .select_from(BroadcastRecipient)
+        .outerjoin(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
+        .where(BroadcastRecipient.broadcast_id == broadcast_id)
+        .group_by(OutboxMessage.status)
+    )
+    counts = DeliveryCounts()
+    for status, number, acknowledged in rows.all():
+        counts.total += number
+        counts.acknowledged += acknowledged
+        if status == OutboxStatus.SENT.value:
+            counts.sent += number
+        elif status == OutboxStatus.FAILED.value:
+            counts.failed += number
+        elif status in (OutboxStatus.UNREACHABLE.value, None):
+            counts.unreachable += number  # None: known to have blocked the bot already
+        else:
+            counts.pending += number
+    return counts
+
+
+async def not_reached(session: AsyncSession, broadcast_id: int) -> list[tuple[str, str, str]]:
+    """(member name, unit name, status) of the recipients the message did not reach."""
+    rows = await session.execute(
+        select(Member.full_name, Unit.name, OutboxMessage.status)
+        .select_from(BroadcastRecipient)
+        .join(Member, Member.id == BroadcastRecipient.member_id)
+        .outerjoin(Unit, Unit.id == Member.unit_id)
+        .outerjoin(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
+        .where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            (OutboxMessage.status.is_(None))
+            | (
+                OutboxMessage.status.in_(
+                    (OutboxStatus.FAILED.value, OutboxStatus.UNREACHABLE.value)
+                )
+            ),
+        )
+        .order_by(Unit.name, Member.full_name)
+    )
+    return [
+        (name, unit or "", status or OutboxStatus.UNREACHABLE.value)
+        for name, unit, status in rows.all()
+    ]
+
+
+async def finish_if_done(session: AsyncSession, broadcast_id: int, *, now: datetime) -> bool:
+    """Marks a broadcast done once nothing is pending; True for the one caller that did."""
+    counts = await delivery_counts(session, broadcast_id)
+    if counts.pending:
+        return False
+    result = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING.value)
+        .values(status=BroadcastStatus.DONE.value, reported_at=now)
+    )
+    await session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def sending_broadcasts(session: AsyncSession) -> list[Broadcast]:
+    return list(
+        await session.scalars(
+            select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING.value)
+        )
+    )
+
+
+async def acknowledge(
+    session: AsyncSession, member: Member, broadcast_id: int, *, now: datetime
+) -> bool:
+    """Records the member's 'received'; False when they were not a recipient."""
+    result = await session.execute(
+        update(BroadcastRecipient)
+        .where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            BroadcastRecipient.member_id == member.id,
+        )
+        .values(acknowledged_at=func.coalesce(BroadcastRecipient.acknowledged_at, now))
+    )
+    await session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def unacknowledged(session: AsyncSession, broadcast_id: int) -> list[tuple[Member, str]]:
+    rows = await session.execute(
+        select(Member, Unit.name)
+        .select_from(BroadcastRecipient)
+        .join(Member, Member.id == BroadcastRecipient.member_id)
+        .outerjoin(Unit, Unit.id == Member.unit_id)
+        .where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            BroadcastRecipient.acknowledged_at.is_(None),
+        )
+        .order_by(Unit.name, Member.full_name)
+    )
+    return [(member, unit or "") for member, unit in rows.all()]
+
+
+async def resend_unacknowledged(
+    session: AsyncSession, officer: Member, broadcast: Broadcast, *, now: datetime
+) -> int:
+    """Queues another copy for every reachable recipient who has not acknowledged."""
+    rows = await session.execute(
+        select(BroadcastRecipient, Member)
+        .join(Member, Member.id == BroadcastRecipient.member_id)
+        .where(
+            BroadcastRecipient.broadcast_id == broadcast.id,
+            BroadcastRecipient.acknowledged_at.is_(None),
+            Member.active.is_(True),
+            Member.reachable.is_(True),
+        )
+    )
+    pairs = rows.all()
+    messages = []
+    for recipient, member in pairs:
+        recipient.resent += 1
+        with use_language(member.language):
+            messages.append(
+                NewMessage(
+                    f"broadcast:{broadcast.id}:{member.id}:resend:{recipient.resent}",
+                    "broadcast",
+                    member.telegram_id,
+                    recipient_text(broadcast),
+                    member.id,
+                    ack_button(broadcast.id),
+                    broadcast.file_kind,
+                    broadcast.file_id,
+                )
+            )
+    ids = await enqueue(session, messages, now=now)
+    for recipient, member in pairs:
+        key = f"broadcast:{broadcast.id}:{member.id}:resend:{recipient.resent}"
+        recipient.outbox_id = ids.get(key, recipient.outbox_id)
+    if pairs:
+        broadcast.status = BroadcastStatus.SENDING.value
+        broadcast.reported_at = None
+    audit.record(
+        session,
+        at=now,
+        action="resend-broadcast",
+        entity="broadcast",
+        entity_id=broadcast.id,
+        member=officer,
+        details={"recipients": len(pairs)},
+    )
+    await session.commit()
+    return len(pairs)
+
+
+async def recent_broadcasts(session: AsyncSession, limit: int = 5) -> list[Broadcast]:
+    return list(
+        await session.scalars(
+            select(Broadcast)
+            .where(
+                Broadcast.status.in_((BroadcastStatus.SENDING.value, BroadcastStatus.DONE.value))
+            )
+            .order_by(Broadcast.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+async def cancel_draft(session: AsyncSession, broadcast: Broadcast) -> None:
+    if broadcast.status == BroadcastStatus.DRAFT.value:
+        broadcast.status = BroadcastStatus.CANCELLED.value
+        await session.commit()

@@ -1,0 +1,159 @@
+"""Members: who is writing to the bot, their role, unit and language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.services import audit
+from models import Cluster, Member, Role, Unit
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The channel-neutral description of the person behind an incoming message."""
+
+    user_id: int
+    full_name: str
+    username: str | None
+    language_code: str | None
+
+
+async def find_member(session: AsyncSession, user_id: int) -> Member | None:
+    return await session.scalar(
+        select(Member)
+        .where(Member.telegram_id == user_id)
+        .options(selectinload(Member.unit).selectinload(Unit.cluster))
+        .execution_options(populate_existing=True)
+    )
+
+
+async def identify(
+    session: AsyncSession,
+    sender: Sender,
+    *,
+    officer_ids: frozenset[int],
+    default_language: str,
+    now: datetime,
+) -> Member | None:
+    """The member for this sender; officers named in the configuration are enrolled on sight."""
+    member = await find_member(session, sender.user_id)
+    if member is None and sender.user_id in officer_ids:
+        member = Member(
+            telegram_id=sender.user_id,
+            full_name=sender.full_name,
+            username=sender.username,
+            language=_language_for(sender.language_code, default_language),
+            role=Role.OFFICER.value,
+            active=True,
+            created_at=now,
+        )
+        session.add(member)
+        await session.flush()
+        audit.record(
+            session,
+            at=now,
+            action="enrol-officer",
+            entity="member",
+            entity_id=member.id,
+            member=member,
+            details={"source": "TDKT_OFFICER_IDS"},
+        )
+        await session.commit()
+        member = await find_member(session, sender.user_id)
+    elif member is not None and (
+        not member.reachable or (sender.full_name and member.full_name != sender.full_name)
+    ):
+        # Writing to the bot shows the member has not blocked it (any more).
+        member.reachable = True
+        member.unreachable_since = None
+        member.full_name = sender.full_name or member.full_name
+        member.username = sender.username
+        await session.commit()
+    return member
+
+
+def _language_for(language_code: str | None, default_language: str) -> str:
+    short = (language_code or "").split("-")[0].lower()
+    return short if short in ("vi", "en") else default_language
+
+
+async def set_language(
+    session: AsyncSession, member: Member, language: str, *, now: datetime
+) -> None:
+    before = member.language
+    member.language = language
+    audit.record(
+        session,
+        at=now,
+        action="set-language",
+        entity="member",
+        entity_id=member.id,
+        member=member,
+        details={"before": before, "after": language},
+    )
+    await session.commit()
+
+
+async def active_officers(session: AsyncSession) -> list[Member]:
+    return list(
+        await session.scalars(
+            select(Member).where(Member.role == Role.OFFICER.value, Member.active.is_(True))
+        )
+    )
+
+
+@dataclass
+class UnitListing:
+    cluster: str
+    code: str
+    name: str
+    heads: list[str]
+
+
+async def directory_listing(session: AsyncSession) -> list[UnitListing]:
+    """Every active unit by cluster with the names of its registered members."""
+    rows = await session.execute(
+        select(Unit, Cluster.name)
+        .outerjoin(Cluster, Cluster.id == Unit.cluster_id)
+        .where(Unit.active.is_(True))
+        .order_by(Cluster.name, Unit.name)
+    )
+    members: dict[int, list[str]] = {}
+    for member in await session.scalars(
+        select(Member)
+        .where(Member.active.is_(True), Member.unit_id.is_not(None))
+        .order_by(Member.full_name)
+    ):
+        members.setdefault(member.unit_id or 0, []).append(member.full_name)
+    return [
+        UnitListing(cluster or "", unit.code, unit.name, members.get(unit.id, []))
+        for unit, cluster in rows.all()
+    ]
+
+
+async def deactivate_member(
+    session: AsyncSession, officer: Member, telegram_id: int, *, now: datetime
+) -> Member | None:
+    """Revokes a member's access at once (their next message is refused)."""
+    member = await find_member(session, telegram_id)
+    if member is None or member.id == officer.id:
+        return None
+    before = member.active
+    member.active = False
+    member.pending_input = None
+    audit.record(
+        session,
+        at=now,
+        action="deactivate-member",
+        entity="member",
+        entity_id=member.id,
+        member=officer,
+        details={"before": {"active": before}, "after": {"active": False}},
+    )
+    await session.commit()
+    return member

@@ -1,0 +1,221 @@
+"""A unit's task list and its done reports: report, add a note or file, undo the same day."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.services import audit
+from bot.services.deadlines import overdue_window_start, quarter_of
+from models import Member, Plan, Task, TaskAudience, TaskReport, Unit
+
+MAX_NOTE_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    task_id: int
+    quarter: int
+    year: int
+    title: str
+    deadline: date
+    done: bool
+    done_on: date | None
+    can_undo: bool
+
+    def days_left(self, today: date) -> int:
+        return (self.deadline - today).days
+
+
+class ReportOutcome(enum.StrEnum):
+    DONE = "done"
+    NOTE_ADDED = "note-added"
+    ALREADY_DONE = "already-done"
+    UNDONE = "undone"
+    NOT_DONE = "not-done"
+    TOO_LATE = "too-late"
+    NOT_ALLOWED = "not-allowed"
+
+
+@dataclass
+class ReportResult:
+    outcome: ReportOutcome
+    task: Task | None = None
+
+
+def task_applies_to(unit_id: int, cluster_id: int | None) -> ColumnElement[bool]:
+    """SQL condition: the task concerns the unit (no narrowed audience, or unit/cluster)."""
+    target = TaskAudience.unit_id == unit_id
+    if cluster_id is not None:
+        target = or_(target, TaskAudience.cluster_id == cluster_id)
+    return or_(
+        ~exists().where(TaskAudience.task_id == Task.id),
+        exists().where(TaskAudience.task_id == Task.id, target),
+    )
+
+
+async def unit_task_lines(
+    session: AsyncSession, unit: Unit, *, now: datetime, tz: ZoneInfo
+) -> list[TaskLine]:
+    """The current quarter's tasks (done or not) and open overdue ones, oldest deadline first."""
+    today = now.astimezone(tz).date()
+    quarter = quarter_of(today)
+    rows = await session.execute(
+        select(Task, Plan.year, TaskReport)
+        .join(Plan, Plan.id == Task.plan_id)
+        .outerjoin(TaskReport, and_(TaskReport.task_id == Task.id, TaskReport.unit_id == unit.id))
+        .where(
+            task_applies_to(unit.id, unit.cluster_id),
+            or_(
+                and_(Plan.year == today.year, Task.quarter == quarter),
+                and_(
+                    Task.deadline < today,
+                    Task.deadline >= overdue_window_start(today),
+                    or_(TaskReport.id.is_(None), TaskReport.done.is_(False)),
+                ),
+            ),
+        )
+        .order_by(Task.deadline, Task.quarter, Task.position, Task.id)
+    )
+    lines = []
+    for task, year, report in rows:
+        done = bool(report and report.done)
+        done_on = report.done_at.astimezone(tz).date() if done and report.done_at else None
+        lines.append(
+            TaskLine(
+                task_id=task.id,
+                quarter=task.quarter,
+                year=year,
+                title=task.title,
+                deadline=task.deadline,
+                done=done,
+                done_on=done_on,
+                can_undo=done_on == today,
+            )
+        )
+    return lines
+
+
+async def _task_for_member(session: AsyncSession, member: Member, task_id: int) -> Task | None:
+    """The task if this member may report on it for their own unit, else None."""
+    if not member.active or member.unit_id is None or member.unit is None:
+        return None
+    return await session.scalar(
+        select(Task).where(
+            Task.id == task_id, task_applies_to(member.unit_id, member.unit.cluster_id)
+        )
+    )
+
+
+async def report_done(
+    session: AsyncSession,
+    member: Member,
+    task_id: int,
+    *,
+    now: datetime,
+    note: str | None = None,
+    file_id: str | None = None,
+    file_name: str | None = None,
+) -> ReportResult:
+    """Marks the task done for the member's unit; a note or file on a done task is attached."""
+    task = await _task_for_member(session, member, task_id)
+    if task is None:
+        return ReportResult(ReportOutcome.NOT_ALLOWED)
+    assert member.unit_id is not None
+    note = (note or "").strip()[:MAX_NOTE_LENGTH] or None
+    report = await session.scalar(
+        select(TaskReport).where(
+            TaskReport.task_id == task.id, TaskReport.unit_id == member.unit_id
+        )
+    )
+    before = _snapshot(report)
+    if report is not None and report.done:
+        if note is None and file_id is None:
+            return ReportResult(ReportOutcome.ALREADY_DONE, task)
+        outcome = ReportOutcome.NOTE_ADDED
+    else:
+        outcome = ReportOutcome.DONE
+        if report is None:
+            report = TaskReport(task_id=task.id, unit_id=member.unit_id)
+            session.add(report)
+        report.done = True
+        report.done_at = now
+        report.reported_by_id = member.id
+    if note is not None:
+        report.note = note
+    if file_id is not None:
+        report.file_id, report.file_name = file_id, file_name
+    report.updated_at = now
+    await session.flush()
+    audit.record(
+        session,
+        at=now,
+        action="report-done" if outcome is ReportOutcome.DONE else "add-note",
+        entity="task_report",
+        entity_id=report.id,
+        member=member,
+        details={
+            "task_id": task.id,
+            "unit_id": member.unit_id,
+            "before": before,
+            "after": _snapshot(report),
+        },
+    )
+    await session.commit()
+    return ReportResult(outcome, task)
+
+
+async def undo_done(
+    session: AsyncSession, member: Member, task_id: int, *, now: datetime, tz: ZoneInfo
+) -> ReportResult:
+    """Takes back a done report; only the same unit, only on the local day it was made."""
+    task = await _task_for_member(session, member, task_id)
+    if task is None:
+        return ReportResult(ReportOutcome.NOT_ALLOWED)
+    report = await session.scalar(
+        select(TaskReport).where(
+            TaskReport.task_id == task.id, TaskReport.unit_id == member.unit_id
+        )
+    )
+    if report is None or not report.done or report.done_at is None:
+        return ReportResult(ReportOutcome.NOT_DONE, task)
+    if report.done_at.astimezone(tz).date() != now.astimezone(tz).date():
+        return ReportResult(ReportOutcome.TOO_LATE, task)
+    before = _snapshot(report)
+    report.done = False
+    report.done_at = None
+    report.reported_by_id = member.id
+    report.updated_at = now
+    audit.record(
+        session,
+        at=now,
+        action="undo-done",
+        entity="task_report",
+        entity_id=report.id,
+        member=member,
+        details={
+            "task_id": task.id,
+            "unit_id": member.unit_id,
+            "before": before,
+            "after": _snapshot(report),
+        },
+    )
+    await session.commit()
+    return ReportResult(ReportOutcome.UNDONE, task)
+
+
+def _snapshot(report: TaskReport | None) -> dict[str, object] | None:
+    if report is None:
+        return None
+    return {
+        "done": report.done,
+        "done_at": report.done_at.isoformat() if report.done_at else None,
+        "note": report.note,
+        "file_name": report.file_name,
+    }

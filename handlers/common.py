@@ -1,0 +1,182 @@
+"""Shared handler plumbing: who is writing (member), their language, role guards, replies."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import CallbackQuery, Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.context import AppContext
+from bot.i18n import _, normalise_language, set_language
+from bot.services.members import Sender, identify
+from models import Member
+
+# Telegram refuses messages longer than this many characters.
+MESSAGE_LIMIT = 4096
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context, carrying the member identified for the current update."""
+
+    member: Member | None = None
+    member_checked: bool = False
+
+    @property
+    def app_ctx(self) -> AppContext:
+        return self.application.bot_data["app_ctx"]  # type: ignore[no-any-return]
+
+
+Handler = Callable[[Update, BotContext], Awaitable[Any]]
+
+
+def app_context(application: Application[Any, Any, Any, Any, Any, Any]) -> AppContext:
+    return application.bot_data["app_ctx"]  # type: ignore[no-any-return]
+
+
+def sender_of(update: Update) -> Sender | None:
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    return Sender(user.id, user.full_name, user.username, user.language_code)
+
+
+async def identify_member(update: Update, context: BotContext) -> None:
+    """Runs first for every update: loads the member and switches to their language."""
+    context.member = None
+    context.member_checked = True
+    sender = sender_of(update)
+    if sender is None:
+        return
+    ctx = context.app_ctx
+    async with ctx.session() as session:
+        context.member = await identify(
+            session,
+            sender,
+            officer_ids=ctx.settings.officer_ids,
+            default_language=ctx.settings.language,
+            now=ctx.now(),
+        )
+    if context.member is not None:
+        set_language(context.member.language)
+    else:
+        set_language(normalise_language(sender.language_code))
+
+
+async def answer(update: Update, text: str, **kwargs: Any) -> None:
+    """Reply in the chat the update came from (also for button presses)."""
+    message = update.effective_message
+    if update.callback_query is not None:
+        chat = update.effective_chat
+        if chat is not None:
+            await update.get_bot().send_message(chat.id, text, **kwargs)
+        return
+    if message is not None:
+        await message.reply_text(text, **kwargs)
+
+
+async def refuse(update: Update, text: str) -> None:
+    """A polite refusal: an alert for a button press, a reply for a message."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await answer(update, text)
+
+
+def not_registered_text() -> str:
+    return _(
+        "You are not registered with this bot yet. Please ask the TĐKT officer (the standing "
+        "office of the Emulation and Commendation Council) for an invite link."
+    )
+
+
+def deactivated_text() -> str:
+    return _("Your access has been revoked. Please contact the TĐKT officer if this is a mistake.")
+
+
+def _guard(check: Callable[[Member], str | None]) -> Callable[[Handler], Handler]:
+    def decorator(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: BotContext) -> Any:
+            if not context.member_checked:
+                await identify_member(update, context)
+            member = context.member
+            if member is None:
+                await refuse(update, not_registered_text())
+                return None
+            if not member.active:
+                await refuse(update, deactivated_text())
+                return None
+            problem = check(member)
+            if problem is not None:
+                await refuse(update, problem)
+                return None
+            return await handler(update, context)
+
+        return wrapper
+
+    return decorator
+
+
+def _any_member(member: Member) -> str | None:
+    return None
+
+
+def _unit_member(member: Member) -> str | None:
+    if member.unit_id is None:
+        return _("This command is for unit heads; your account is not attached to a unit.")
+    return None
+
+
+def _officer(member: Member) -> str | None:
+    if not member.is_officer:
+        return _("Sorry, this command is only for TĐKT officers.")
+    return None
+
+
+member_required = _guard(_any_member)
+unit_member_required = _guard(_unit_member)
+officer_required = _guard(_officer)
+
+
+async def set_pending(context: BotContext, member: Member, value: dict[str, Any] | None) -> None:
+    """Remember (or forget) what the bot waits for from this member, in the database."""
+    async with context.app_ctx.session() as session:
+        stored = await session.get(Member, member.id)
+        if stored is not None:
+            stored.pending_input = value
+            await session.commit()
+    member.pending_input = value
+
+
+def parse_callback(query: CallbackQuery, prefix: str, arity: int) -> list[int] | None:
+    """Integer arguments of `PREFIX:a[:b]` callback data, or None when the data is malformed."""
+    data = query.data or ""
+    parts = data.split(":")
+    if len(data.encode()) > 64 or parts[0] != prefix or len(parts) != arity + 1:
+        return None
+    try:
+        values = [int(part) for part in parts[1:]]
+    except ValueError:
+        return None
+    if any(value < 0 or value > 2**31 for value in values):
+        return None
+    return values
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Cut a long text at line breaks so each part fits in one Telegram message."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit and current:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts

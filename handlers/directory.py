@@ -1,0 +1,107 @@
+"""/units, /invite and /deactivate for officers: the directory of units and their heads."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot.i18n import _, format_date
+from bot.services.invites import UnknownUnit, create_invite, deep_link
+from bot.services.members import deactivate_member, directory_listing
+from handlers.common import BotContext, answer, officer_required, split_message
+from models import Role
+
+
+@officer_required
+async def units(update: Update, context: BotContext) -> None:
+    """/units: units by cluster with their registered heads."""
+    async with context.app_ctx.session() as session:
+        listing = await directory_listing(session)
+    if not listing:
+        await answer(update, _("No units yet. Load them with: tdkt-bot import-units FILE"))
+        return
+    lines = [_("<b>Units and their registered heads</b>")]
+    cluster = None
+    no_cluster = _("No cluster")
+    for unit in listing:
+        if unit.cluster != cluster:
+            cluster = unit.cluster
+            lines.append("")
+            lines.append(f"<b>{html.escape(cluster or no_cluster)}</b>")
+        heads = ", ".join(html.escape(name) for name in unit.heads) or _("no one registered")
+        lines.append(f"• <code>{html.escape(unit.code)}</code> {html.escape(unit.name)} — {heads}")
+    lines += ["", _("/invite CODE creates an invite link for a unit.")]
+    for part in split_message("\n".join(lines)):
+        await answer(update, part)
+
+
+@officer_required
+async def invite(update: Update, context: BotContext) -> None:
+    """/invite UNIT_CODE [officer]: a one-time invite link."""
+    member = context.member
+    assert member is not None
+    args = context.args or []
+    if not args or len(args) > 2 or (len(args) == 2 and args[1].lower() != "officer"):
+        await answer(update, _("Usage: /invite UNIT_CODE, or /invite UNIT_CODE officer"))
+        return
+    role = Role.OFFICER if len(args) == 2 else Role.HEAD
+    ctx = context.app_ctx
+    ttl = timedelta(days=ctx.settings.invite_ttl_days)
+    async with ctx.session() as session:
+        try:
+            code = await create_invite(
+                session, args[0], role, now=ctx.now(), ttl=ttl, created_by=member
+            )
+        except UnknownUnit:
+            await answer(
+                update,
+                _("No unit has the code {code}. Import units first.").format(
+                    code=html.escape(args[0])
+                ),
+            )
+            return
+    expires = (ctx.now() + ttl).astimezone(ctx.settings.tz).date()
+    await answer(
+        update,
+        _(
+            "Invite for {unit} ({role}), valid once until {date}:\n{link}\n"
+            "Send this link to the person concerned only."
+        ).format(
+            unit=html.escape(args[0]),
+            role=_("officer") if role is Role.OFFICER else _("unit head"),
+            date=format_date(expires),
+            link=deep_link(context.bot.username, code),
+        ),
+    )
+
+
+@officer_required
+async def deactivate(update: Update, context: BotContext) -> None:
+    """/deactivate TELEGRAM_ID: revoke a member's access at once."""
+    member = context.member
+    assert member is not None
+    args = context.args or []
+    if len(args) != 1 or not args[0].isdigit():
+        await answer(update, _("Usage: /deactivate TELEGRAM_USER_ID"))
+        return
+    ctx = context.app_ctx
+    async with ctx.session() as session:
+        revoked = await deactivate_member(session, member, int(args[0]), now=ctx.now())
+    if revoked is None:
+        await answer(update, _("No other member has the Telegram id {id}.").format(id=args[0]))
+        return
+    await answer(
+        update,
+        _("{name} can no longer use the bot. A new invite restores access.").format(
+            name=html.escape(revoked.full_name)
+        ),
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("units", units))
+    application.add_handler(CommandHandler("invite", invite))
+    application.add_handler(CommandHandler("deactivate", deactivate))

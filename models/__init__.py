@@ -1,0 +1,50 @@
+"""SQLAlchemy models; importing this package registers every table on `Base.metadata`."""
+
+from models.audit import AuditLog
+from models.base import Base, UTCDateTime
+from models.broadcast import Audience, Broadcast, BroadcastRecipient, BroadcastStatus
+from models.directory import Cluster, Invite, Member, Role, Unit, UnitKind
+from models.nomination import (
+    AchievementKind,
+    AwardForm,
+    Nomination,
+    NominationFile,
+    NominationRound,
+    NominationStatus,
+    Target,
+)
+from models.outbox import OutboxMessage, OutboxStatus, ReminderKind, ReminderLog
+from models.plan import Plan, Task, TaskAudience, TaskReport
+from models.settings import SharedSetting
+
+__all__ = [
+    "AchievementKind",
+    "Audience",
+    "AuditLog",
+    "AwardForm",
+    "Base",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastStatus",
+    "Cluster",
+    "Invite",
+    "Member",
+    "Nomination",
+    "NominationFile",
+    "NominationRound",
+    "NominationStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Plan",
+    "ReminderKind",
+    "ReminderLog",
+    "Role",
+    "SharedSetting",
+    "Target",
+    "Task",
+    "TaskAudience",
+    "TaskReport",
+    "UTCDateTime",
+    "Unit",
+    "UnitKind",
+]

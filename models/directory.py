@@ -1,0 +1,106 @@
+"""Who is who: emulation clusters, units, members (Telegram users) and invites."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, CleanString, UTCDateTime
+
+
+class UnitKind(enum.StrEnum):
+    COMMUNE = "commune"
+    WARD = "ward"
+    TOWNSHIP = "township"
+    AGENCY = "agency"
+    SCHOOL = "school"
+    ENTERPRISE = "enterprise"
+    OTHER = "other"
+
+
+class Role(enum.StrEnum):
+    OFFICER = "officer"
+    HEAD = "head"
+
+
+class Cluster(Base):
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(CleanString(200), unique=True)
+    # The cluster's leading unit (cụm trưởng); its heads get the cluster's weekly summary.
+    leader_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL", use_alter=True)
+    )
+
+    units: Mapped[list[Unit]] = relationship(
+        back_populates="cluster", foreign_keys="Unit.cluster_id"
+    )
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(CleanString(50), unique=True)
+    name: Mapped[str] = mapped_column(CleanString(300))
+    kind: Mapped[str] = mapped_column(CleanString(20), default=UnitKind.OTHER.value)
+    cluster_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clusters.id", ondelete="SET NULL"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    cluster: Mapped[Cluster | None] = relationship(
+        back_populates="units", foreign_keys=[cluster_id]
+    )
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    full_name: Mapped[str] = mapped_column(CleanString(300), default="")
+    username: Mapped[str | None] = mapped_column(CleanString(100))
+    language: Mapped[str] = mapped_column(CleanString(5), default="vi")
+    role: Mapped[str] = mapped_column(CleanString(10), default=Role.HEAD.value)
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # False once Telegram answered 403 (the member blocked the bot); true again on contact.
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the bot waits for from this member (a typed answer), kept in the database so that
+    # it survives restarts and works with several bot processes: {"kind": ..., ...}.
+    pending_input: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def is_officer(self) -> bool:
+        return self.active and self.role == Role.OFFICER.value
+
+    @property
+    def is_head(self) -> bool:
+        return self.active and self.role == Role.HEAD.value and self.unit_id is not None
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(CleanString(64), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(CleanString(10), default=Role.HEAD.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+    unit: Mapped[Unit | None] = relationship()

@@ -1,0 +1,79 @@
+"""The yearly TĐKT plan: plans, their quarterly tasks, narrowed audiences and unit reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, CleanString, CleanText, UTCDateTime
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("year", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    number: Mapped[str | None] = mapped_column(CleanString(100))
+    title: Mapped[str] = mapped_column(CleanString(500))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    issuer: Mapped[str | None] = mapped_column(CleanString(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="plan", order_by="(Task.quarter, Task.position)"
+    )
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "quarter", "title"),
+        CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    quarter: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(CleanText)
+    deadline: Mapped[date] = mapped_column(Date, index=True)
+
+    plan: Mapped[Plan] = relationship(back_populates="tasks")
+    audience: Mapped[list[TaskAudience]] = relationship(cascade="all, delete-orphan")
+
+
+class TaskAudience(Base):
+    """A task with no audience rows concerns every unit; rows narrow it to units or clusters."""
+
+    __tablename__ = "task_audience"
+    __table_args__ = (
+        CheckConstraint("(unit_id IS NULL) <> (cluster_id IS NULL)", name="exactly_one_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"))
+
+
+class TaskReport(Base):
+    """One unit's report on one task: done or not, when, by whom, with an optional note/file."""
+
+    __tablename__ = "task_reports"
+    __table_args__ = (UniqueConstraint("task_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reported_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    note: Mapped[str | None] = mapped_column(CleanText)
+    file_id: Mapped[str | None] = mapped_column(CleanString(300))
+    file_name: Mapped[str | None] = mapped_column(CleanString(300))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,125 @@
+"""The nomination list as Excel and Word, opened back and checked cell by cell."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from openpyxl import load_workbook
+
+from bot.i18n import use_language
+from bot.services.exports import (
+    ExportHeading,
+    NominationRow,
+    nominations_docx,
+    nominations_xlsx,
+)
+
+ROWS = [
+    NominationRow(
+        1,
+        "Nguyễn Thị Hoa",
+        "Phó Chủ tịch UBND xã",
+        "UBND xã Trị An",
+        "Chiến sĩ thi đua cơ sở",
+        "Hoàn thành xuất sắc nhiệm vụ.\nDẫn đầu phong trào.",
+        "Đã được phê duyệt",
+        "",
+    ),
+    NominationRow(
+        2,
+        "Trường Mầm non Hoa Sen",
+        "",
+        "Phòng Giáo dục và Đào tạo",
+        "Tập thể lao động xuất sắc",
+        "Năm học 2019-2020 hoàn thành xuất sắc.",
+        "Trả lại để bổ sung",
+        "Bổ sung báo cáo có xác nhận.",
+    ),
+    NominationRow(
+        3,
+        "Lê Văn Dũng",
+        "Công chức",
+        "UBND xã Tân An",
+        "Giấy khen của Chủ tịch UBND huyện",
+        "Dũng cảm cứu người.",
+        "Đã gửi, chờ xét duyệt",
+        "",
+    ),
+]
+HEADING = ExportHeading(
+    "UBND HUYỆN VĨNH CỬU",
+    "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG",
+    "Đợt: Tổng kết năm 2020",
+    "Ngày 15/12/2020",
+)
+COLUMNS_EN = [
+    "No.",
+    "Nominee",
+    "Position",
+    "Unit",
+    "Award form",
+    "Achievement summary",
+    "Status",
+    "Decision",
+]
+
+
+def test_workbook_cells() -> None:
+    with use_language("en"):
+        data = nominations_xlsx(ROWS, HEADING)
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet is not None
+    assert sheet.title == "Nominations"
+    assert sheet["A1"].value == "UBND HUYỆN VĨNH CỬU"
+    assert sheet["A2"].value == "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG"
+    assert sheet["A3"].value == "Đợt: Tổng kết năm 2020"
+    assert [sheet.cell(row=5, column=c).value for c in range(1, 9)] == COLUMNS_EN
+    for offset, row in enumerate(ROWS, start=6):
+        expected = [
+            row.number,
+            row.nominee,
+            row.position or None,
+            row.unit,
+            row.award_form,
+            row.summary,
+            row.status,
+            row.decision or None,
+        ]
+        assert [sheet.cell(row=offset, column=c).value for c in range(1, 9)] == expected
+    assert sheet.freeze_panes == "A6"
+    assert sheet["B10"].value == "Total: 3"
+    assert sheet.column_dimensions["F"].width == 60
+    assert sheet.page_setup.orientation == "landscape"
+
+
+def test_vietnamese_headers_and_an_empty_list() -> None:
+    sheet = load_workbook(io.BytesIO(nominations_xlsx([], HEADING))).active
+    assert sheet is not None
+    assert sheet.cell(row=5, column=2).value == "Đối tượng đề nghị"
+    assert sheet.cell(row=6, column=1).value is None
+    assert sheet["B7"].value == "Tổng số: 0"
+    document = Document(io.BytesIO(nominations_docx([], HEADING)))
+    assert len(document.tables[0].rows) == 1
+    assert document.paragraphs[-1].text == "Tổng số: 0"
+
+
+def test_word_document() -> None:
+    with use_language("en"):
+        document = Document(io.BytesIO(nominations_docx(ROWS, HEADING)))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[:4] == [
+        "UBND HUYỆN VĨNH CỬU",
+        "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG",
+        "Đợt: Tổng kết năm 2020",
+        "Ngày 15/12/2020",
+    ]
+    assert texts[-1] == "Total: 3"
+    assert document.sections[0].orientation == WD_ORIENT.LANDSCAPE
+    table = document.tables[0]
+    assert len(table.rows) == 1 + len(ROWS)
+    assert [cell.text for cell in table.rows[0].cells] == COLUMNS_EN
+    for row, expected in zip(table.rows[1:], ROWS, strict=True):
+        assert [cell.text for cell in row.cells] == [str(v) for v in expected.cells()]
+    assert document.styles["Normal"].font.name == "Times New Roman"

@@ -1,0 +1,286 @@
+"""The `tdkt-bot` command as an operator runs it: output, exit codes, what gets stored."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db import make_engine, make_sessionmaker
+from models import Invite, Plan, Task, Unit
+from tests.auxil.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
+from tests.conftest import PLAN_2020, UNITS_CSV
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tdkt(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TDKT_")}
+    base.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=base,
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def counts(url: str) -> tuple[int, int, int]:
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return tuple(
+                [  # type: ignore[return-value]
+                    int(await session.scalar(select(func.count()).select_from(model)) or 0)
+                    for model in (Plan, Task, Unit)
+                ]
+            )
+    finally:
+        await engine.dispose()
+
+
+def test_import_plan_units_and_invite(database_url: str) -> None:
+    env = {"TDKT_DATABASE_URL": database_url, "TDKT_BOT_USERNAME": BOT_USERNAME}
+    dry = tdkt("import-plan", str(PLAN_2020), "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "Quý I: 5 nhiệm vụ, hạn 31/03/2020" in dry.stdout
+    assert "Quý IV: 4 nhiệm vụ, hạn 31/12/2020" in dry.stdout
+    assert "Chạy thử: chưa lưu dữ liệu nào." in dry.stdout
+    assert asyncio.run(counts(database_url)) == (0, 0, 0)
+
+    first = tdkt("import-plan", str(PLAN_2020), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Đã lưu: 20 nhiệm vụ mới, 0 nhiệm vụ đã có." in first.stdout
+    again = tdkt("import-plan", str(PLAN_2020), env={**env, "TDKT_LANGUAGE": "en"})
+    assert "Stored: 0 new tasks, 20 already present." in again.stdout
+    assert asyncio.run(counts(database_url)) == (1, 20, 0)
+
+    units = tdkt("import-units", str(UNITS_CSV), env=env)
+    assert units.returncode == 0, units.stderr
+    assert "thêm mới 5" in units.stdout
+
+    invite = tdkt("invite", "PGD", env=env)
+    assert invite.returncode == 0, invite.stderr
+    code, link = invite.stdout.strip().splitlines()
+    assert link == f"https://t.me/{BOT_USERNAME}?start={code}"
+    assert len(code) >= 22
+
+    async def invites() -> int:
+        engine = make_engine(database_url)
+        async with make_sessionmaker(engine)() as session:
+            number = await session.scalar(select(func.count()).select_from(Invite))
+        await engine.dispose()
+        return int(number or 0)
+
+    assert asyncio.run(invites()) == 1
+    unknown = tdkt("invite", "NOPE", env=env)
+    assert unknown.returncode == 1
+    assert (
+        unknown.stderr.strip()
+        == "Không có đơn vị nào mang mã NOPE. Vui lòng nhập danh sách đơn vị trước."
+    )
+
+
+def test_user_errors_are_one_line_and_store_nothing(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    env = {"TDKT_DATABASE_URL": url, "TDKT_LANGUAGE": "en"}
+    not_a_plan = tmp_path / "minutes.txt"
+    not_a_plan.write_text("Biên bản họp\n- Ý kiến\n", encoding="utf-8")
+    refused = tdkt("import-plan", str(not_a_plan), env=env)
+    assert refused.returncode == 1
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert "does not look like a TĐKT plan" in refused.stderr
+    missing = tdkt("import-plan", str(tmp_path / "none.txt"), env=env)
+    assert (missing.returncode, missing.stderr.strip()) == (
+        1,
+        f"File not found: {tmp_path / 'none.txt'}",
+    )
+    bad_units = tmp_path / "units.csv"
+    bad_units.write_text("code,name,kind,cluster\nA,Tên,huyện,C\n", encoding="utf-8")
+    refused_units = tdkt("import-units", str(bad_units), env=env)
+    assert refused_units.returncode == 1
+    assert "row 2: unknown kind 'huyện'" in refused_units.stderr
+    assert not (tmp_path / "db.sqlite3").exists() or asyncio.run(counts(url)) == (0, 0, 0)
+
+
+def test_missing_token_and_bad_arguments(tmp_path: Path) -> None:
+    run = tdkt(
+        "run", env={"TDKT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}, cwd=tmp_path
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        "Chưa đặt TDKT_BOT_TOKEN. Hãy tạo bot với @BotFather trên Telegram (gửi /newbot), sau "
+        "đó ghi token vào biến TDKT_BOT_TOKEN hoặc vào tệp .env."
+    ]
+    assert "Traceback" not in run.stderr
+    assert tdkt("frobnicate").returncode == 2
+    assert tdkt("invite").returncode == 2
+    assert tdkt("invite", "PGD", "--role", "king").returncode == 2
+    bad_zone = tdkt("db", "upgrade", env={"TDKT_TIMEZONE": "Mars/Olympus"})
+    assert bad_zone.returncode == 1 and "TDKT_TIMEZONE" in bad_zone.stderr
+    for command in (
+        ["--help"],
+        ["run", "--help"],
+        ["db", "upgrade", "--help"],
+        ["import-plan", "--help"],
+        ["import-units", "--help"],
+        ["invite", "--help"],
+    ):
+        assert tdkt(*command).returncode == 0, command
+
+
+def test_env_file_is_read_from_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        f"TDKT_DATABASE_URL=sqlite:///{tmp_path / 'from-env.sqlite3'}\nTDKT_LANGUAGE=en\n",
+        encoding="utf-8",
+    )
+    result = tdkt("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "The database is up to date."
+    assert (tmp_path / "from-env.sqlite3").exists()
+
+
+async def test_run_migrates_and_answers_through_the_bot_api(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """The real `tdkt-bot run` process: fresh database, long polling, a /start answered."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TDKT_")}
+    env.update(
+        {
+            "TDKT_BOT_TOKEN": TOKEN,
+            "TDKT_API_BASE_URL": api.base_url,
+            "TDKT_API_FILE_URL": api.file_url,
+            "TDKT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        }
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        api.push_update(
+            {
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": 42, "type": "private"},
+                    "from": {
+                        "id": 42,
+                        "is_bot": False,
+                        "first_name": "Lan",
+                        "language_code": "vi",
+                    },
+                    "text": "/start",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                }
+            }
+        )
+        await api.wait_for_sent(42)
+        assert "trợ lý công tác thi đua, khen thưởng" in api.sent(42)[0].text
+    finally:
+        process.terminate()
+        _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err.decode()
+    assert (tmp_path / "bot.sqlite3").exists()
+
+
+@pytest.mark.parametrize("value", ["12,abc", "x"])
+def test_bad_officer_ids_are_reported(value: str) -> None:
+    result = tdkt("db", "upgrade", env={"TDKT_OFFICER_IDS": value, "TDKT_LANGUAGE": "en"})
+    assert result.returncode == 1
+    assert "TDKT_OFFICER_IDS" in result.stderr
+
+
+async def atdkt(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run the command while this test's event loop keeps the fake Bot API serving."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("TDKT_")}
+    full.update(env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=full,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_remind_dry_run_then_send_once(api: FakeBotApi, database_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from bot.services.plan_parser import parse_plan_file
+    from bot.services.plans import import_plan
+    from bot.services.unit_import import import_units, read_unit_rows
+    from models import Member, OutboxMessage
+
+    engine = make_engine(database_url)
+    now = datetime(2020, 6, 1, tzinfo=UTC)
+    async with make_sessionmaker(engine)() as session:
+        await import_units(session, read_unit_rows(UNITS_CSV), now=now)
+        await import_plan(session, parse_plan_file(PLAN_2020), now=now)
+        unit = await session.scalar(select(Unit).where(Unit.code == "PGD"))
+        assert unit is not None
+        session.add(
+            Member(
+                telegram_id=4242,
+                full_name="Phạm Minh",
+                language="vi",
+                role="head",
+                unit_id=unit.id,
+                active=True,
+                created_at=now,
+            )
+        )
+        await session.commit()
+    env = {
+        "TDKT_DATABASE_URL": database_url,
+        "TDKT_BOT_TOKEN": TOKEN,
+        "TDKT_API_BASE_URL": api.base_url,
+        "TDKT_API_FILE_URL": api.file_url,
+    }
+
+    code, out, err = await atdkt("remind", "--at", "2020-06-16 08:05", "--dry-run", env=env)
+    assert code == 0, err
+    assert (
+        "Phạm Minh [4242] digest: Nhắc việc công tác thi đua, khen thưởng — 16/06/2020 (7)" in out
+    )
+    assert "Chạy thử: chưa lưu dữ liệu nào." in out
+    async with make_sessionmaker(engine)() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    assert api.sent(4242) == []
+
+    code, out, err = await atdkt("remind", "--at", "2020-06-16 08:05", env=env)
+    assert code == 0, err
+    assert "dự kiến 1 tin, thêm mới 1 tin" in out
+    assert "Đã gửi 1," in out
+    assert len(api.sent(4242)) == 1
+    code, out, _err = await atdkt("remind", "--at", "2020-06-16 17:00", env=env)
+    assert "thêm mới 0 tin" in out and "Đã gửi 0," in out
+    assert len(api.sent(4242)) == 1
+
+    code, out, _err = await atdkt("remind", "--at", "2020-06-23 06:00", env=env)
+    assert code == 0 and "Chưa đến giờ nhắc việc (08:00)" in out
+    code, _out, err = await atdkt("remind", "--at", "tomorrow", env=env)
+    assert code == 2 and "2020-06-16 08:00" in err
+    await engine.dispose()
