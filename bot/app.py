@@ -76,6 +76,7 @@ def build_application(
         ),
         ctx.sessionmaker,
         ctx.clock,
+        per_second=settings.send_per_second,
     )
     sender: OutboxSender = application.bot_data["outbox_sender"]
     sender.after_batch = BroadcastMonitor(sender.bot, ctx.sessionmaker, ctx.clock)

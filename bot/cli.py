@@ -163,6 +163,9 @@ def config_error_text(error: ConfigError) -> str:
             "TDKT_OVERDUE_EVERY_DAYS: '{value}' is not a whole number of days."
         ),
         "working-days-only": _("TDKT_WORKING_DAYS_ONLY: '{value}' is not true or false."),
+        "send-per-second": _(
+            "TDKT_SEND_PER_SECOND: '{value}' is not a whole number of messages a second."
+        ),
     }
     return texts.get(error.reason, texts["missing-token"]).format(value=error.value)
 
@@ -475,7 +478,13 @@ async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> o
         base_file_url=settings.api_file_url,
     )
     async with bot:
-        return await OutboxSender(bot, sessionmaker, clock).drain()  # type: ignore[arg-type]
+        sender = OutboxSender(
+            bot,
+            sessionmaker,  # type: ignore[arg-type]
+            clock,  # type: ignore[arg-type]
+            per_second=settings.send_per_second,
+        )
+        return await sender.drain()
 
 
 def _plain(text: str) -> str:

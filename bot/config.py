@@ -44,6 +44,7 @@ class Settings:
     authority: str = ""
     db_busy_timeout_ms: int = 10_000
     webhook_secret: str | None = None
+    send_per_second: int = 30
 
     @property
     def tz(self) -> ZoneInfo:
@@ -142,6 +143,9 @@ def settings_from_env(env: dict[str, str] | os._Environ[str]) -> Settings:
         webhook_secret=env.get("TDKT_WEBHOOK_SECRET") or None,
         working_days_only=_parse_flag(
             "working-days-only", env.get("TDKT_WORKING_DAYS_ONLY") or "true"
+        ),
+        send_per_second=_parse_positive(
+            "send-per-second", env.get("TDKT_SEND_PER_SECOND") or "30"
         ),
     )
 

@@ -10,6 +10,7 @@ import os
 import socket
 import time
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -33,6 +34,32 @@ CLAIM_BATCH = 30
 POLL_INTERVAL = 5.0
 # Bad requests that mean the chat is gone for good, like a 403.
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
+
+
+# The senders alive in this process, by worker id (several in tests, one in production).
+_LIVE_SENDERS: weakref.WeakValueDictionary[str, OutboxSender] = weakref.WeakValueDictionary()
+
+
+def worker_is_gone(worker: str) -> bool:
+    """True when `worker` ran on this host in a process that no longer exists.
+
+    Worker ids are `host:pid:random`. A claim of another host, or of a process that may still
+    be alive, is left to the claim lease instead.
+    """
+    host, _sep, rest = worker.partition(":")
+    pid_text, _sep, _random = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return worker not in _LIVE_SENDERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 @dataclass
@@ -98,6 +125,7 @@ class OutboxSender:
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        _LIVE_SENDERS[self.worker] = self
         self.limiter = RateLimiter(per_second, chat_interval)
         self._concurrency = concurrency
         self._wake = asyncio.Event()
@@ -114,7 +142,7 @@ class OutboxSender:
         stats = DrainStats()
         async with self._drain_lock:
             async with self.sessionmaker() as session:
-                await outbox.release_stale_claims(session, now=self.clock.now())
+                await self.release_abandoned_claims(session)
             while True:
                 async with self.sessionmaker() as session:
                     batch = await outbox.claim_due(
@@ -127,6 +155,15 @@ class OutboxSender:
                 await self._send_batch(batch, stats)
                 if self.after_batch is not None:
                     await self.after_batch()
+
+    async def release_abandoned_claims(self, session: AsyncSession) -> int:
+        """Claims of killed processes on this host are released at once (what they were
+        sending when they died goes out again), those of silent processes after the lease."""
+        gone = [w for w in await outbox.claiming_workers(session) if worker_is_gone(w)]
+        released = await outbox.release_claims_of(session, gone)
+        if released:
+            log.warning("Released %s messages claimed by dead processes %s", released, gone)
+        return released + await outbox.release_stale_claims(session, now=self.clock.now())
 
     async def _send_batch(self, batch: list[OutboxMessage], stats: DrainStats) -> None:
         by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)

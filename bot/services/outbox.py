@@ -124,6 +124,35 @@ async def release_stale_claims(session: AsyncSession, *, now: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def claiming_workers(session: AsyncSession) -> list[str]:
+    """The workers that hold claims on messages being sent."""
+    workers = await session.scalars(
+        select(OutboxMessage.claimed_by)
+        .where(
+            OutboxMessage.status == OutboxStatus.SENDING.value,
+            OutboxMessage.claimed_by.is_not(None),
+        )
+        .distinct()
+    )
+    return [worker for worker in workers if worker]
+
+
+async def release_claims_of(session: AsyncSession, workers: Sequence[str]) -> int:
+    """Makes the messages claimed by `workers` (known to be dead) pending again at once."""
+    if not workers:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.SENDING.value,
+            OutboxMessage.claimed_by.in_(list(workers)),
+        )
+        .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
+    )
+    await session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def _finish(session: AsyncSession, message_id: int, worker: str, **values: Any) -> None:
     await session.execute(
         update(OutboxMessage)

@@ -73,6 +73,10 @@ class FakeBotApi:
     fail_rules: list[FailRule] = field(default_factory=list)
     # Seconds each send takes, to make a long broadcast last while other users write.
     send_delay: float = 0.0
+    # Once this many messages are delivered, further sends hang until `release_held()` and
+    # then fail with 502, like requests that never reached Telegram: a bot process can be
+    # killed while they hang.
+    hold_sends_after: int | None = None
 
     def __post_init__(self) -> None:
         self._pending: list[dict[str, Any]] = []
@@ -88,6 +92,8 @@ class FakeBotApi:
         # Files users "sent", by file path, for getFile and downloads.
         self.files: dict[str, bytes] = {}
         self._closing = False
+        self._release = asyncio.Event()
+        self.held = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -125,12 +131,28 @@ class FakeBotApi:
         method = request.match_info["method"]
         params = await _read_params(request)
         call = ApiCall(method, params, time.monotonic())
+        if (
+            method in SEND_METHODS
+            and self.hold_sends_after is not None
+            and len(self.sent()) >= self.hold_sends_after
+        ):
+            self.held += 1
+            async with self._recorded:
+                self._recorded.notify_all()
+            await self._release.wait()
+            call.error = "Bad Gateway"
+            self.calls.append(call)
+            return web.json_response(
+                {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
+            )
         for rule in self.fail_rules:
             if rule.times != 0 and rule.matches(call):
                 if rule.times is not None:
                     rule.times -= 1
                 call.error = rule.description
                 self.calls.append(call)
+                async with self._recorded:
+                    self._recorded.notify_all()
                 body: dict[str, Any] = {
                     "ok": False,
                     "error_code": rule.status,
@@ -357,6 +379,16 @@ class FakeBotApi:
                 within,
             )
         return next(c for c in self.calls if c.method == method)
+
+    async def wait_until(self, condition: Callable[[], bool], within: float = 60) -> None:
+        """Until `condition()` holds, checked whenever the bot calls the API."""
+        async with self._recorded:
+            await asyncio.wait_for(self._recorded.wait_for(condition), within)
+
+    def release_held(self) -> None:
+        """Stop holding sends; the held ones fail (see `hold_sends_after`)."""
+        self.hold_sends_after = None
+        self._release.set()
 
     def sent(self, chat_id: int | None = None, since: int = 0) -> list[ApiCall]:
         return [
