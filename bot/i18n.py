@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.dates import format_date as babel_format_date
@@ -75,6 +75,10 @@ def N_(message: str) -> str:
 
 def format_date(value: date) -> str:
     """Dates as officials write them: dd/mm/yyyy in Vietnamese, 'Mar 31, 2020' in English."""
-    language = current_language()
+    return _format_date(value, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: date, language: str) -> str:
     pattern = "dd/MM/yyyy" if language == "vi" else "medium"
     return babel_format_date(value, format=pattern, locale=language)

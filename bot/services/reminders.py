@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, Row, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, format_date, ngettext, use_language
+from bot.i18n import _, current_language, format_date, ngettext, use_language
 from bot.services.deadlines import overdue_window_start, quarter_of
 from bot.services.nominations import current_round, units_with_filings
 from bot.services.outbox import Buttons, NewMessage, enqueue, insert_ignoring_conflicts
@@ -106,24 +108,43 @@ def escalation_day(today: date, calendar: WorkingCalendar) -> bool:
     )
 
 
+# Rows of the columns the pass needs: loading ORM objects of 15,000 units costs seconds.
+UnitRow = Row[Any]
+MemberRow = Row[Any]
+# Done reports come back as one bit mask per unit, in integers of this many bits.
+MASK_BITS = 60
+
+
 @dataclass
 class _Directory:
-    units: dict[int, Unit]
-    members_by_unit: dict[int, list[Member]]
-    officers: list[Member]
+    units: dict[int, UnitRow]
+    members_by_unit: dict[int, list[MemberRow]]
+    officers: list[MemberRow]
     clusters: dict[int, Cluster]
 
 
 async def _load_directory(session: AsyncSession) -> _Directory:
-    units = {u.id: u for u in await session.scalars(select(Unit).where(Unit.active.is_(True)))}
-    members = list(
-        await session.scalars(
-            select(Member)
+    units = {
+        row.id: row
+        for row in await session.execute(
+            select(Unit.id, Unit.name, Unit.cluster_id).where(Unit.active.is_(True))
+        )
+    }
+    members = (
+        await session.execute(
+            select(
+                Member.id,
+                Member.telegram_id,
+                Member.full_name,
+                Member.language,
+                Member.role,
+                Member.unit_id,
+            )
             .where(Member.active.is_(True), Member.reachable.is_(True))
             .order_by(Member.id)
         )
-    )
-    by_unit: dict[int, list[Member]] = defaultdict(list)
+    ).all()
+    by_unit: dict[int, list[MemberRow]] = defaultdict(list)
     for member in members:
         if member.unit_id in units:
             by_unit[member.unit_id].append(member)
@@ -134,7 +155,7 @@ async def _load_directory(session: AsyncSession) -> _Directory:
 
 async def _load_tasks(
     session: AsyncSession, first: date, last: date
-) -> tuple[list[DueTask], dict[int, list[TaskAudience]], set[tuple[int, int]]]:
+) -> tuple[list[DueTask], dict[int, list[TaskAudience]]]:
     rows = await session.execute(
         select(Task.id, Task.title, Task.deadline, Task.quarter, Plan.year)
         .join(Plan, Plan.id == Task.plan_id)
@@ -142,27 +163,54 @@ async def _load_tasks(
         .order_by(Task.deadline, Task.quarter, Task.position, Task.id)
     )
     tasks = [DueTask(*row) for row in rows.all()]
-    task_ids = [task.task_id for task in tasks]
     audience: dict[int, list[TaskAudience]] = defaultdict(list)
-    done: set[tuple[int, int]] = set()
-    if task_ids:
+    if tasks:
         for row in await session.scalars(
-            select(TaskAudience).where(TaskAudience.task_id.in_(task_ids))
+            select(TaskAudience).where(TaskAudience.task_id.in_([t.task_id for t in tasks]))
         ):
             audience[row.task_id].append(row)
-        done = set(
-            (
-                await session.execute(
-                    select(TaskReport.task_id, TaskReport.unit_id).where(
-                        TaskReport.task_id.in_(task_ids), TaskReport.done.is_(True)
-                    )
-                )
-            ).all()
+    return tasks, audience
+
+
+async def _done_masks(session: AsyncSession, task_ids: list[int]) -> dict[int, int]:
+    """{unit_id: mask}: bit `task_id - min(task_ids)` set when the unit reported it done.
+
+    One aggregate query, one row per unit, however many reports there are. Task ids of a
+    plan are consecutive, so the masks are usually one integer column: a column per
+    `MASK_BITS` ids in between.
+    """
+    if not task_ids:
+        return {}
+    base = min(task_ids)
+    windows = sorted({(task_id - base) // MASK_BITS for task_id in task_ids})
+    offset = TaskReport.task_id - base
+    columns = [
+        func.sum(
+            case(
+                (
+                    offset.between(window * MASK_BITS, window * MASK_BITS + MASK_BITS - 1),
+                    literal(1, BigInteger()).op("<<")(offset - window * MASK_BITS),
+                ),
+                else_=literal(0, BigInteger()),
+            )
         )
-    return tasks, audience, done
+        for window in windows
+    ]
+    rows = await session.execute(
+        select(TaskReport.unit_id, *columns)
+        .where(TaskReport.done.is_(True), TaskReport.task_id.in_(task_ids))
+        .group_by(TaskReport.unit_id)
+    )
+    masks: dict[int, int] = {}
+    for unit_id, *sums in rows.all():
+        mask = 0
+        for window, value in zip(windows, sums, strict=True):
+            mask |= int(value or 0) << (MASK_BITS * window)
+        masks[unit_id] = mask
+    return masks
 
 
-def _concerns(rows: list[TaskAudience], unit: Unit) -> bool:
+def _concerns(rows: list[TaskAudience], unit: UnitRow) -> bool:
     return not rows or any(
         row.unit_id == unit.id
         or (row.cluster_id is not None and row.cluster_id == unit.cluster_id)
@@ -170,10 +218,43 @@ def _concerns(rows: list[TaskAudience], unit: Unit) -> bool:
     )
 
 
+class _TaskBits:
+    """Tasks as bits of an integer, so that a unit's open tasks are a few integer operations."""
+
+    def __init__(self, tasks: list[DueTask], audience: dict[int, list[TaskAudience]]) -> None:
+        self.tasks = tasks
+        base = min((task.task_id for task in tasks), default=0)
+        self.bit = {task.task_id: 1 << (task.task_id - base) for task in tasks}
+        self.audience = audience
+        self.for_everyone = self.mask(t for t in tasks if not audience.get(t.task_id))
+        self.narrowed = [t for t in tasks if audience.get(t.task_id)]
+        self._lists: dict[int, list[DueTask]] = {}
+
+    def mask(self, tasks: Iterable[DueTask]) -> int:
+        mask = 0
+        for task in tasks:
+            mask |= self.bit[task.task_id]
+        return mask
+
+    def concerning(self, unit: UnitRow) -> int:
+        return self.for_everyone | self.mask(
+            t for t in self.narrowed if _concerns(self.audience[t.task_id], unit)
+        )
+
+    def tasks_of(self, mask: int) -> list[DueTask]:
+        if mask not in self._lists:
+            self._lists[mask] = [t for t in self.tasks if self.bit[t.task_id] & mask]
+        return self._lists[mask]
+
+
 async def plan_reminders(
     session: AsyncSession, *, now: datetime, tz: ZoneInfo, rules: ReminderRules
 ) -> PassResult:
-    """Everything due today, rendered in each member's language; nothing is written."""
+    """Everything due today, rendered in each member's language; nothing is written.
+
+    A fixed number of queries whatever the number of units: the directory, the tasks in
+    reach, and the done reports as one bit mask per unit.
+    """
     today = now.astimezone(tz).date()
     result = PassResult(day=today)
     calendar = WorkingCalendar(rules.working_days_only)
@@ -182,9 +263,7 @@ async def plan_reminders(
     horizon = today + timedelta(days=max(rules.windows, default=0)) + HOLIDAY_MARGIN
     window_start = overdue_window_start(today)
     quarter = quarter_of(today)
-    tasks, audience, done = await _load_tasks(
-        session, window_start, max(horizon, _year_end(today))
-    )
+    tasks, audience = await _load_tasks(session, window_start, max(horizon, _year_end(today)))
     directory = await _load_directory(session)
 
     triggered = [
@@ -192,38 +271,35 @@ async def plan_reminders(
         for task in tasks
         if task.deadline <= horizon and reminder_triggered(task.deadline, today, rules, calendar)
     ]
-    kickoff_day = calendar.first_working_day_of_quarter(today.year, quarter) == today
-    overdue_by_unit: dict[int, int] = defaultdict(int)
+    escalate = escalation_day(today, calendar)
+    overdue = [task for task in tasks if task.deadline < today] if escalate else []
+    checked = list({task.task_id: task for task in triggered + overdue}.values())
+    bits = _TaskBits(checked, audience)
+    done = await _done_masks(session, [task.task_id for task in checked])
+    triggered_mask, overdue_mask = bits.mask(triggered), bits.mask(overdue)
+    quarter_bits = _TaskBits(
+        [t for t in tasks if t.year == today.year and t.quarter == quarter]
+        if calendar.first_working_day_of_quarter(today.year, quarter) == today
+        else [],
+        audience,
+    )
+    renderer = _Renderer(today, quarter)
+    overdue_by_unit: dict[int, int] = {}
     for unit in directory.units.values():
-        open_ids = {
-            task.task_id
-            for task in tasks
-            if (task.task_id, unit.id) not in done and _concerns(audience[task.task_id], unit)
-        }
-        overdue = sum(1 for task in tasks if task.task_id in open_ids and task.deadline < today)
-        if overdue:
-            overdue_by_unit[unit.id] = overdue
-        heads = directory.members_by_unit.get(unit.id, [])
+        open_mask = bits.concerning(unit) & ~done.get(unit.id, 0)
+        if escalate and (count := (open_mask & overdue_mask).bit_count()):
+            overdue_by_unit[unit.id] = count
+        heads = directory.members_by_unit.get(unit.id)
         if not heads:
             continue
-        due = [task for task in triggered if task.task_id in open_ids]
-        quarter_tasks = (
-            [
-                task
-                for task in tasks
-                if task.year == today.year
-                and task.quarter == quarter
-                and _concerns(audience[task.task_id], unit)
-            ]
-            if kickoff_day
-            else []
-        )
+        due = bits.tasks_of(open_mask & triggered_mask)
+        quarter_tasks = quarter_bits.tasks_of(quarter_bits.concerning(unit))
         for member in heads:
             if due:
-                result.planned.append(_digest(member, unit, due, today))
+                result.planned.append(renderer.digest(member, unit, due))
             if quarter_tasks:
-                result.planned.append(_kickoff(member, unit, quarter_tasks, today, quarter))
-    if overdue_by_unit and escalation_day(today, calendar):
+                result.planned.append(renderer.kickoff(member, unit, quarter_tasks))
+    if overdue_by_unit:
         result.planned.extend(_escalations(directory, overdue_by_unit, today))
     result.planned.extend(await _round_reminders(session, directory, today, rules, calendar))
     return result
@@ -314,74 +390,94 @@ def _fit(header: str, lines: list[str], more: str) -> str:
     return header + "\n\n" + "\n".join(body)
 
 
-def _digest(member: Member, unit: Unit, due: list[DueTask], today: date) -> PlannedReminder:
-    with use_language(member.language):
-        shown = due[:DIGEST_TASKS_SHOWN]
-        header = _("<b>TĐKT reminder</b> — {date}\nUnit: {unit}").format(
-            date=format_date(today), unit=html.escape(unit.name)
-        )
-        lines = [
-            ("⚠️" if task.deadline < today else "⏳")
-            + f" <b>#{task.task_id}</b> {_title(task)}\n"
-            + _("Deadline: {date} ({status})").format(
-                date=format_date(task.deadline), status=_status(task, today)
+class _Renderer:
+    """Renders digests and kickoffs. A task's line reads the same in every unit's digest, so
+    it is rendered once per language, and a digest is its unit's header and those lines."""
+
+    def __init__(self, today: date, quarter: int) -> None:
+        self.today = today
+        self.quarter = quarter
+        self._lines: dict[tuple[str, int], tuple[str, list[dict[str, str]]]] = {}
+        self._texts: dict[str, tuple[str, str, str]] = {}
+        self._kickoff_parts: dict[tuple[str, int], tuple[list[str], str, str]] = {}
+
+    def _digest_texts(self) -> tuple[str, str, str]:
+        """(header, more, footer) in the current language."""
+        language = current_language()
+        if language not in self._texts:
+            self._texts[language] = (
+                _("<b>TĐKT reminder</b> — {date}\nUnit: {unit}"),
+                _("… and {n} more: see /tasks"),
+                "\n\n" + _("When a task is done, press its button below."),
             )
-            for task in shown
-        ]
-        text = _fit(header, lines, _("… and {n} more: see /tasks"))
-        if len(due) > len(shown):
-            text += "\n" + _("… and {n} more: see /tasks").format(n=len(due) - len(shown))
-        text += "\n\n" + _("When a task is done, press its button below.")
-        buttons = [
-            [
-                {
-                    "text": _("✅ Done #{code}").format(code=task.task_id),
-                    "data": f"rd:{task.task_id}",
-                }
-            ]
-            for task in shown
-        ]
-    return PlannedReminder(
-        member.id,
-        member.telegram_id,
-        member.full_name,
-        member.language,
-        ReminderKind.DIGEST,
-        today,
-        [task.task_id for task in due],
-        text,
-        buttons,
-    )
+        return self._texts[language]
 
+    def _line(self, task: DueTask) -> tuple[str, list[dict[str, str]]]:
+        key = (current_language(), task.task_id)
+        if key not in self._lines:
+            line = (
+                ("⚠️" if task.deadline < self.today else "⏳")
+                + f" <b>#{task.task_id}</b> {_title(task)}\n"
+                + _("Deadline: {date} ({status})").format(
+                    date=format_date(task.deadline), status=_status(task, self.today)
+                )
+            )
+            button = {
+                "text": _("✅ Done #{code}").format(code=task.task_id),
+                "data": f"rd:{task.task_id}",
+            }
+            self._lines[key] = (line, [button])
+        return self._lines[key]
 
-def _kickoff(
-    member: Member, unit: Unit, tasks: list[DueTask], today: date, quarter: int
-) -> PlannedReminder:
-    with use_language(member.language):
-        header = _(
-            "<b>Tasks of quarter {quarter}/{year}</b> in the TĐKT plan\nUnit: {unit}"
-        ).format(
-            quarter=("I", "II", "III", "IV")[quarter - 1],
-            year=today.year,
-            unit=html.escape(unit.name),
+    def digest(self, member: MemberRow, unit: UnitRow, due: list[DueTask]) -> PlannedReminder:
+        with use_language(member.language):
+            header, more, footer = self._digest_texts()
+            header = header.format(date=format_date(self.today), unit=html.escape(unit.name))
+            parts = [self._line(task) for task in due[:DIGEST_TASKS_SHOWN]]
+        text = _fit(header, [line for line, _button in parts], more)
+        if len(due) > DIGEST_TASKS_SHOWN:
+            text += "\n" + more.format(n=len(due) - DIGEST_TASKS_SHOWN)
+        return PlannedReminder(
+            member.id,
+            member.telegram_id,
+            member.full_name,
+            member.language,
+            ReminderKind.DIGEST,
+            self.today,
+            [task.task_id for task in due],
+            text + footer,
+            [button for _line, button in parts],
         )
-        lines = [
-            f"{index}. <b>#{task.task_id}</b> {_title(task)} — "
-            + _("deadline {date}").format(date=format_date(task.deadline))
-            for index, task in enumerate(tasks, start=1)
-        ]
-        text = _fit(header, lines, _("… and {n} more: see /tasks"))
-        text += "\n\n" + _("Report each task when it is done with /tasks.")
-    return PlannedReminder(
-        member.id,
-        member.telegram_id,
-        member.full_name,
-        member.language,
-        ReminderKind.KICKOFF,
-        today,
-        [task.task_id for task in tasks],
-        text,
-    )
+
+    def kickoff(self, member: MemberRow, unit: UnitRow, tasks: list[DueTask]) -> PlannedReminder:
+        key = (member.language, id(tasks))
+        with use_language(member.language):
+            if key not in self._kickoff_parts:
+                lines = [
+                    f"{index}. <b>#{task.task_id}</b> {_title(task)} — "
+                    + _("deadline {date}").format(date=format_date(task.deadline))
+                    for index, task in enumerate(tasks, start=1)
+                ]
+                footer = "\n\n" + _("Report each task when it is done with /tasks.")
+                self._kickoff_parts[key] = (lines, _("… and {n} more: see /tasks"), footer)
+            lines, more, footer = self._kickoff_parts[key]
+            header = _(
+                "<b>Tasks of quarter {quarter}/{year}</b> in the TĐKT plan\nUnit: {unit}"
+            ).format(
+                quarter=("I", "II", "III", "IV")[self.quarter - 1],
+                year=self.today.year,
+                unit=html.escape(unit.name),
+            )
+        return PlannedReminder(
+            member.id,
+            member.telegram_id,
+            member.full_name,
+            member.language,
+            ReminderKind.KICKOFF,
+            self.today,
+            [task.task_id for task in tasks],
+            _fit(header, lines, more) + footer,
+        )
 
 
 def _escalations(
@@ -407,7 +503,7 @@ def _escalations(
 
 
 def _summary(
-    member: Member,
+    member: MemberRow,
     overdue: list[tuple[int, int]],
     directory: _Directory,
     today: date,
