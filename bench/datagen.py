@@ -44,6 +44,7 @@ class Dataset:
     year: int
     plan_id: int
     head_ids: list[int]  # Telegram ids of the heads, one per unit, in unit order
+    head_names: list[str]
     reports: int
 
 
@@ -95,13 +96,14 @@ async def generate(session: AsyncSession, units: int, *, year: int, seed: int = 
     )
     first_id = FIRST_TELEGRAM_ID + seed * 1_000_000
     head_ids = [first_id + index for index in range(units)]
+    head_names = [f"Nguyễn Văn {PLACES[index % len(PLACES)]} {index}" for index in range(units)]
     await _insert(
         session,
         Member,
         [
             {
                 "telegram_id": telegram_id,
-                "full_name": f"Nguyễn Văn {PLACES[index % len(PLACES)]} {index}",
+                "full_name": head_names[index],
                 "language": "en" if index % 10 == 9 else "vi",
                 "role": "head",
                 "unit_id": unit_ids[index],
@@ -164,4 +166,4 @@ async def generate(session: AsyncSession, units: int, *, year: int, seed: int = 
                 )
     await _insert(session, TaskReport, reports)
     await session.commit()
-    return Dataset(units, year, plan.id, head_ids, len(reports))
+    return Dataset(units, year, plan.id, head_ids, head_names, len(reports))

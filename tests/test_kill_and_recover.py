@@ -7,11 +7,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -20,6 +18,7 @@ from models import OutboxMessage, OutboxStatus
 from tests.auxil.bulk import add_units_with_heads
 from tests.auxil.fake_bot_api import FakeBotApi
 from tests.auxil.polling import eventually
+from tests.auxil.remote import RemoteOfficer
 from tests.auxil.telegram_html import html_to_text
 from tests.conftest import PLAN_2020
 from tests.test_cli import atdkt
@@ -123,47 +122,6 @@ async def test_kill_9_during_a_reminder_pass(api: FakeBotApi, database_url: str)
     assert set(per_chat.values()) == {1}, [c for c, n in per_chat.items() if n > 1][:10]
 
 
-class RemoteOfficer:
-    """The officer, writing to a bot that runs in another process."""
-
-    def __init__(self, api: FakeBotApi) -> None:
-        self.api = api
-        self.user = {"id": OFFICER, "is_bot": False, "first_name": "Bình", "language_code": "vi"}
-
-    def replies(self) -> list[dict[str, Any]]:
-        return [call.result for call in self.api.sent(OFFICER)]
-
-    async def _push(self, payload: dict[str, Any]) -> dict[str, Any]:
-        count = len(self.replies())
-        self.api.push_update(payload)
-        await self.api.wait_for_sent(OFFICER, count + 1)
-        return self.replies()[-1]
-
-    async def send(self, text: str) -> dict[str, Any]:
-        message: dict[str, Any] = {
-            "message_id": next(_ids),
-            "date": int(time.time()),
-            "chat": {"id": OFFICER, "type": "private"},
-            "from": self.user,
-            "text": text,
-        }
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
-        return await self._push({"message": message})
-
-    async def press(self, message: dict[str, Any], fragment: str) -> dict[str, Any]:
-        rows = message["reply_markup"]["inline_keyboard"]
-        data = next(b["callback_data"] for row in rows for b in row if fragment in b["text"])
-        query = {
-            "id": str(next(_ids)),
-            "from": self.user,
-            "chat_instance": "1",
-            "message": message,
-            "data": data,
-        }
-        return await self._push({"callback_query": query})
-
-
 async def start_bot(api: FakeBotApi, database_url: str, cwd: Path) -> asyncio.subprocess.Process:
     env = {**fast_env(api, database_url), "TDKT_OFFICER_IDS": str(OFFICER)}
     return await asyncio.create_subprocess_exec(
@@ -184,7 +142,7 @@ async def test_kill_9_during_a_broadcast_to_a_thousand(
     users = await seed(database_url, with_plan=False)
     process = await start_bot(api, database_url, tmp_path)
     try:
-        officer = RemoteOfficer(api)
+        officer = RemoteOfficer(api, OFFICER)
         asked = await officer.send("/broadcast")
         assert "Đồng chí gửi nội dung hướng dẫn" in html_to_text(asked["text"])
         choose = await officer.send("Hướng dẫn tổng kết năm: nộp báo cáo trước 15/12")

@@ -7,6 +7,7 @@ getUpdates like from Telegram, and every call it makes is recorded for assertion
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import time
@@ -77,6 +78,8 @@ class FakeBotApi:
     # then fail with 502, like requests that never reached Telegram: a bot process can be
     # killed while they hang.
     hold_sends_after: int | None = None
+    # Like Telegram: more sends than this in any second get 429 with retry_after.
+    sends_per_second: int | None = None
 
     def __post_init__(self) -> None:
         self._pending: list[dict[str, Any]] = []
@@ -94,6 +97,10 @@ class FakeBotApi:
         self._closing = False
         self._release = asyncio.Event()
         self.held = 0
+        self._recent_sends: collections.deque[float] = collections.deque()
+        self.too_many = 0
+        # Successful sends per chat, kept up to date for cheap checks at scale.
+        self.delivered: collections.Counter[int] = collections.Counter()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -145,6 +152,24 @@ class FakeBotApi:
             return web.json_response(
                 {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
             )
+        if method in SEND_METHODS and self.sends_per_second is not None:
+            now = time.monotonic()
+            while self._recent_sends and self._recent_sends[0] <= now - 1.0:
+                self._recent_sends.popleft()
+            if len(self._recent_sends) >= self.sends_per_second:
+                self.too_many += 1
+                call.error = "Too Many Requests: retry after 1"
+                self.calls.append(call)
+                return web.json_response(
+                    {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": call.error,
+                        "parameters": {"retry_after": 1},
+                    },
+                    status=429,
+                )
+            self._recent_sends.append(now)
         for rule in self.fail_rules:
             if rule.times != 0 and rule.matches(call):
                 if rule.times is not None:
@@ -171,6 +196,8 @@ class FakeBotApi:
                 {"ok": False, "error_code": 400, "description": error.description}, status=400
             )
         call.result = result
+        if method in SEND_METHODS:
+            self.delivered[int(params["chat_id"])] += 1
         if method != "getUpdates":
             self.calls.append(call)
             async with self._recorded:

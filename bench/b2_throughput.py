@@ -1,0 +1,195 @@
+"""B2: updates a second through the real Application (N `/tasks`, then N presses of a done
+button, from N unit heads) and through a bare python-telegram-bot echo bot, both polling the
+same fake Bot API in the same run."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bench.datagen import generate
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.clock import FrozenClock
+from bot.db import make_engine, make_sessionmaker
+from handlers.flood import FloodGuard
+from tests.auxil.fake_bot_api import TOKEN, FakeBotApi
+from tests.auxil.harness import settings_for
+
+YEAR = 2026
+_ids = itertools.count(1)
+
+
+@dataclass
+class ThroughputFigures:
+    updates: int
+    bot_per_second: float
+    echo_per_second: float
+
+    @property
+    def ratio(self) -> float:
+        return self.bot_per_second / self.echo_per_second
+
+
+NAMES: dict[int, str] = {}
+
+
+def _user(user_id: int) -> dict[str, Any]:
+    name = NAMES.get(user_id, "Head")
+    return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "vi"}
+
+
+def _command(user_id: int, text: str) -> dict[str, Any]:
+    return {
+        "message": {
+            "message_id": next(_ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": _user(user_id),
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        }
+    }
+
+
+def _press(user_id: int, message: dict[str, Any], data: str) -> dict[str, Any]:
+    return {
+        "callback_query": {
+            "id": str(next(_ids)),
+            "from": _user(user_id),
+            "chat_instance": str(user_id),
+            "message": message,
+            "data": data,
+        }
+    }
+
+
+async def _timed_round(
+    api: FakeBotApi, payloads: list[dict[str, Any]], answered: Callable[[], int]
+) -> float:
+    """Seconds until every pushed update has been answered."""
+    target = answered() + len(payloads)
+    started = time.perf_counter()
+    for payload in payloads:
+        api.push_update(payload)
+    await api.wait_until(lambda: answered() >= target, within=120)
+    return time.perf_counter() - started
+
+
+def _count(api: FakeBotApi, method: str) -> Callable[[], int]:
+    seen = {"n": 0, "calls": 0}
+
+    def answered() -> int:
+        # Only the calls recorded since the last look are scanned.
+        for call in api.calls[seen["calls"] :]:
+            if call.method == method and call.error is None:
+                seen["n"] += 1
+        seen["calls"] = len(api.calls)
+        return seen["n"]
+
+    return answered
+
+
+async def _echo_bot(api: FakeBotApi, heads: list[int]) -> float:
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(update.effective_message.text or "")
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer("ok")
+
+    application = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(api.base_url)
+        .base_file_url(api.file_url)
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.ALL, echo))
+    application.add_handler(CallbackQueryHandler(pressed))
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, timeout=timedelta(seconds=2))
+        sent, answered = _count(api, "sendMessage"), _count(api, "answerCallbackQuery")
+        first = await _timed_round(api, [_command(h, "/tasks") for h in heads], sent)
+        presses = [
+            _press(h, {"message_id": 1, "date": 0, "chat": {"id": h, "type": "private"}}, "d:1")
+            for h in heads
+        ]
+        second = await _timed_round(api, presses, answered)
+        await application.updater.stop()
+        await application.stop()
+    return 2 * len(heads) / (first + second)
+
+
+async def _real_bot(api: FakeBotApi, url: str, heads: list[int]) -> float:
+    settings = settings_for(api, url)
+    application = build_application(
+        settings,
+        clock=FrozenClock(datetime(YEAR, 6, 15, 2, tzinfo=UTC)),
+        rate_limit=False,
+        background=False,
+    )
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        # Each head writes once a round: flood control is per user and never trips here.
+        application.bot_data["flood_guard"] = FloodGuard()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0, timeout=timedelta(seconds=2), allowed_updates=ALLOWED_UPDATES
+        )
+        mark = len(api.calls)
+        sent, answered = _count(api, "sendMessage"), _count(api, "answerCallbackQuery")
+        first = await _timed_round(api, [_command(h, "/tasks") for h in heads], sent)
+        replies = {
+            call.chat_id: call.result
+            for call in api.calls[mark:]
+            if call.method == "sendMessage" and call.error is None
+        }
+        presses = []
+        for head in heads:
+            message = replies[head]
+            data = next(
+                button["callback_data"]
+                for row in message["reply_markup"]["inline_keyboard"]
+                for button in row
+                if button.get("callback_data", "").startswith("done:")
+            )
+            presses.append(_press(head, message, data))
+        second = await _timed_round(api, presses, answered)
+        await application.updater.stop()
+        await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+    return 2 * len(heads) / (first + second)
+
+
+async def measure(url: str, updates: int) -> ThroughputFigures:
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            dataset = await generate(session, updates, year=YEAR)
+    finally:
+        await engine.dispose()
+    heads = dataset.head_ids
+    NAMES.update(zip(heads, dataset.head_names, strict=True))
+    api = FakeBotApi()
+    await api.start()
+    try:
+        echo = await _echo_bot(api, heads)
+        real = await _real_bot(api, url, heads)
+    finally:
+        await api.stop()
+    return ThroughputFigures(2 * len(heads), real, echo)
