@@ -153,6 +153,7 @@ async def _report(
     note: str | None = None,
     file_id: str | None = None,
     file_name: str | None = None,
+    attach_only: bool = False,
 ) -> ReportOutcome:
     member = context.member
     assert member is not None
@@ -166,6 +167,7 @@ async def _report(
             note=note,
             file_id=file_id,
             file_name=file_name,
+            attach_only=attach_only,
         )
     if result.outcome is ReportOutcome.NOT_ALLOWED:
         await refuse(
@@ -179,6 +181,11 @@ async def _report(
             "✅ Recorded: task #{code} “{title}” is done.\n"
             "To add a note or a file, reply to this message."
         ).format(code=task_id, title=title)
+    elif result.outcome is ReportOutcome.NOT_DONE:
+        text = _(
+            "Task #{code} is not reported as done yet, so nothing was attached. When it is "
+            "done, press its ✅ button or send /done {code} followed by your note."
+        ).format(code=task_id)
     elif result.outcome is ReportOutcome.NOTE_ADDED:
         text = _("📎 The note/file is attached to the report on task #{code}.").format(
             code=task_id
@@ -290,7 +297,8 @@ async def _refresh(message: object, context: BotContext, page: int) -> None:
 
 @unit_member_required
 async def note_by_reply(update: Update, context: BotContext) -> None:
-    """A reply to a done confirmation attaches the text or file to that task's report."""
+    """A reply to a bot message naming one task attaches the text or file to that task's done
+    report; it never reports the task done itself."""
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
     codes = set(TASK_CODE.findall(message.reply_to_message.text or ""))
@@ -320,7 +328,15 @@ async def note_by_reply(update: Update, context: BotContext) -> None:
     if not note and file_id is None:
         await answer(update, _("Please send the note as text, or a document or a photo."))
         return
-    await _report(update, context, task_id, note=note, file_id=file_id, file_name=file_name)
+    await _report(
+        update,
+        context,
+        task_id,
+        note=note,
+        file_id=file_id,
+        file_name=file_name,
+        attach_only=True,
+    )
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

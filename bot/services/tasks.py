@@ -122,8 +122,14 @@ async def report_done(
     note: str | None = None,
     file_id: str | None = None,
     file_name: str | None = None,
+    attach_only: bool = False,
 ) -> ReportResult:
-    """Marks the task done for the member's unit; a note or file on a done task is attached."""
+    """Marks the task done for the member's unit; a note or file on a done task is attached.
+
+    With `attach_only` (a reply to some bot message) nothing is ever marked done: a task this
+    unit has not reported yet gives NOT_DONE and nothing is stored. A reply to a reminder
+    ("not finished, may we have more time?") must not count as a report.
+    """
     task = await _task_for_member(session, member, task_id)
     if task is None:
         return ReportResult(ReportOutcome.NOT_ALLOWED)
@@ -139,6 +145,8 @@ async def report_done(
         if note is None and file_id is None:
             return ReportResult(ReportOutcome.ALREADY_DONE, task)
         outcome = ReportOutcome.NOTE_ADDED
+    elif attach_only:
+        return ReportResult(ReportOutcome.NOT_DONE, task)
     else:
         outcome = ReportOutcome.DONE
         if report is None:
