@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -12,16 +13,24 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot import sqlite_connection
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def make_engine(
     url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
 ) -> AsyncEngine:
-    """SQLite waits up to `busy_timeout_ms` for a lock held by another process."""
+    """SQLite waits up to `busy_timeout_ms` for a lock held by another process; its
+    connections cross to their thread once per statement (`bot.sqlite_connection`)."""
     if url.startswith("sqlite"):
+        parsed = make_url(url)
+        (database,), options = parsed.get_dialect()().create_connect_args(parsed)
+        options["timeout"] = busy_timeout_ms / 1000
         engine = create_async_engine(
-            url, connect_args={"timeout": busy_timeout_ms / 1000}, **kwargs
+            url,
+            async_creator=functools.partial(sqlite_connection.connect, database, **options),
+            **kwargs,
         )
 
         def on_connect(dbapi_connection: Any, _record: Any) -> None:

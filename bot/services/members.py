@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bot.services import audit
 from models import Cluster, Member, Role, Unit
@@ -24,10 +24,11 @@ class Sender:
 
 
 async def find_member(session: AsyncSession, user_id: int) -> Member | None:
+    """The member with their unit and its cluster, in one statement (it runs on every update)."""
     return await session.scalar(
         select(Member)
         .where(Member.telegram_id == user_id)
-        .options(selectinload(Member.unit).selectinload(Unit.cluster))
+        .options(joinedload(Member.unit).joinedload(Unit.cluster))
         .execution_options(populate_existing=True)
     )
 
