@@ -1,6 +1,7 @@
 """Delivers the outbox over Telegram within its limits (about 30 messages a second overall,
-one a second per chat): waits out 429s, retries network errors with backoff, and marks
-members who blocked the bot (403) unreachable instead of retrying them forever."""
+one a second per chat): waits out 429s, retries network errors and 5xx with backoff for as
+long as they last, and marks members who blocked the bot (403) unreachable instead of
+retrying them forever. Only a permanent refusal (400, 403) ends a message."""
 
 from __future__ import annotations
 
@@ -19,7 +20,14 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.clock import Clock
 from bot.services import outbox
@@ -212,7 +220,7 @@ class OutboxSender:
             stats.retried += 1
         except Forbidden as error:
             await self._unreachable(message, str(error), stats)
-        except BadRequest as error:
+        except (BadRequest, ChatMigrated) as error:
             if any(marker in str(error).lower() for marker in GONE):
                 await self._unreachable(message, str(error), stats)
                 return
@@ -221,14 +229,13 @@ class OutboxSender:
                 await outbox.mark_failed(session, message.id, worker=self.worker, error=str(error))
             stats.failed += 1
         except (NetworkError, TelegramError) as error:
+            # Network errors, timeouts, 5xx: Telegram or the way to it is down for a while.
+            # The message waits (backoff up to outbox.MAX_BACKOFF) however long that lasts.
             async with self.sessionmaker() as session:
-                again = await outbox.mark_retry(
+                await outbox.mark_retry(
                     session, message, worker=self.worker, now=self.clock.now(), error=str(error)
                 )
-            if again:
-                stats.retried += 1
-            else:
-                stats.failed += 1
+            stats.retried += 1
         else:
             async with self.sessionmaker() as session:
                 await outbox.mark_sent(

@@ -19,8 +19,9 @@ from models import Member, OutboxMessage, OutboxStatus
 
 # A claim older than this is taken to belong to a process that died; its message is retried.
 CLAIM_LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 8
-MAX_BACKOFF = timedelta(minutes=10)
+# Transient failures (network errors, 5xx) are retried for as long as they last: a Telegram
+# outage of an hour must not lose the day's reminders. The wait doubles from 2 s up to this.
+MAX_BACKOFF = timedelta(minutes=5)
 
 Buttons = list[list[dict[str, Any]]]
 
@@ -181,6 +182,12 @@ async def mark_sent(
     )
 
 
+def retry_backoff(attempts: int) -> timedelta:
+    """The wait before the next try after `attempts` transient failures: 2, 4, ... s, capped."""
+    # The exponent is bounded so that a message failing for days cannot overflow timedelta.
+    return min(timedelta(seconds=2 ** min(attempts, 20)), MAX_BACKOFF)
+
+
 async def mark_retry(
     session: AsyncSession,
     message: OutboxMessage,
@@ -189,47 +196,26 @@ async def mark_retry(
     now: datetime,
     error: str,
     delay: timedelta | None = None,
-) -> bool:
-    """Schedules another attempt with exponential backoff; False when attempts are used up.
+) -> None:
+    """Schedules another attempt after a transient failure; such a message never fails.
 
-    `delay` (a 429's retry_after) waits without counting an attempt.
+    Without `delay` the attempt is counted and the wait grows (see `retry_backoff`); `delay`
+    (a 429's retry_after) waits that long without counting an attempt. Only permanent errors
+    end a message (`mark_failed`, `mark_unreachable`).
     """
-    if delay is not None:
-        await _finish(
-            session,
-            message.id,
-            worker,
-            status=OutboxStatus.PENDING.value,
-            not_before=now + delay,
-            claimed_by=None,
-            claimed_at=None,
-            last_error=error,
-        )
-        return True
-    attempts = message.attempts + 1
-    if attempts >= MAX_ATTEMPTS:
-        await _finish(
-            session,
-            message.id,
-            worker,
-            status=OutboxStatus.FAILED.value,
-            attempts=attempts,
-            last_error=error,
-        )
-        return False
-    backoff = min(timedelta(seconds=2**attempts), MAX_BACKOFF)
+    attempts = message.attempts if delay is not None else message.attempts + 1
+    wait = delay if delay is not None else retry_backoff(attempts)
     await _finish(
         session,
         message.id,
         worker,
         status=OutboxStatus.PENDING.value,
         attempts=attempts,
-        not_before=now + backoff,
+        not_before=now + wait,
         claimed_by=None,
         claimed_at=None,
         last_error=error,
     )
-    return True
 
 
 async def mark_failed(session: AsyncSession, message_id: int, *, worker: str, error: str) -> None:
