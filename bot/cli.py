@@ -408,12 +408,15 @@ async def _fetch_username(settings: Settings) -> str:
 
 
 def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.clock import Clock, FrozenClock, SystemClock
+    from bot.clock import SystemClock
     from bot.db import make_engine, make_sessionmaker
-    from bot.services.reminders import ReminderRules, plan_reminders, run_reminder_pass
+    from bot.services.reminders import ReminderRules, enqueue_reminders, plan_reminders
 
-    clock: Clock = FrozenClock(args.at.replace(tzinfo=settings.tz)) if args.at else SystemClock()
-    now = clock.now()
+    # --at only decides which reminders the pass plans. Enqueueing and sending use the real
+    # time: with a future --at, the outbox would take the running bot's live claims for
+    # expired ones and send them again, and skip every backoff wait.
+    real_clock = SystemClock()
+    now = args.at.replace(tzinfo=settings.tz) if args.at else real_clock.now()
     local_now = now.astimezone(settings.tz)
     rules = ReminderRules(
         settings.reminder_windows, settings.overdue_every_days, settings.working_days_only
@@ -434,10 +437,11 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
         sessionmaker = make_sessionmaker(engine)
         try:
             async with sessionmaker() as session:
-                if args.dry_run:
-                    result = await plan_reminders(session, now=now, tz=settings.tz, rules=rules)
-                else:
-                    result = await run_reminder_pass(session, now=now, tz=settings.tz, rules=rules)
+                result = await plan_reminders(session, now=now, tz=settings.tz, rules=rules)
+                if not args.dry_run:
+                    result.enqueued = await enqueue_reminders(
+                        session, result.planned, now=real_clock.now()
+                    )
             for planned in result.planned:
                 first_line = planned.text.split("\n", 1)[0]
                 print(
@@ -454,7 +458,7 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
             if args.dry_run:
                 print(_("Dry run: nothing was stored."))
                 return EXIT_OK
-            stats = await _deliver(settings, sessionmaker, clock)
+            stats = await _deliver(settings, sessionmaker, real_clock)
             print(
                 _(
                     "Sent {sent}, to retry {retried}, failed {failed}, unreachable {unreachable}."

@@ -284,3 +284,99 @@ async def test_remind_dry_run_then_send_once(api: FakeBotApi, database_url: str)
     code, _out, err = await atdkt("remind", "--at", "tomorrow", env=env)
     assert code == 2 and "2020-06-16 08:00" in err
     await engine.dispose()
+
+
+async def test_remind_at_a_future_time_drains_with_the_real_clock(
+    api: FakeBotApi, database_url: str, tmp_path: Path
+) -> None:
+    """--at plans the pass only: the running bot's live claims and the backoff waits of the
+    outbox are judged by the real time, and what the pass planned goes out now."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from bot.services.plan_parser import parse_plan_file
+    from bot.services.plans import import_plan
+    from bot.services.unit_import import import_units, read_unit_rows
+    from bot.services.working_days import WorkingCalendar
+    from models import Member, OutboxMessage, OutboxStatus
+
+    real_now = datetime.now(UTC)
+    year = real_now.year + 2
+    plan_file = tmp_path / f"ke-hoach-{year}.txt"
+    plan_file.write_text(
+        PLAN_2020.read_text(encoding="utf-8").replace("2020", str(year)), encoding="utf-8"
+    )
+    # Fourteen days before the second quarter's deadline (or the working day before it).
+    day = WorkingCalendar().send_day(date(year, 6, 16))
+
+    def outbox_row(key: str, chat_id: int, **values: object) -> OutboxMessage:
+        row = {
+            "dedupe_key": key,
+            "kind": "broadcast",
+            "chat_id": chat_id,
+            "text": key,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "not_before": real_now - timedelta(minutes=1),
+            "created_at": real_now - timedelta(minutes=2),
+        }
+        row.update(values)
+        return OutboxMessage(**row)
+
+    engine = make_engine(database_url)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session:
+        await import_units(session, read_unit_rows(UNITS_CSV), now=real_now)
+        await import_plan(session, parse_plan_file(plan_file), now=real_now)
+        unit = await session.scalar(select(Unit).where(Unit.code == "PGD"))
+        assert unit is not None
+        session.add(
+            Member(
+                telegram_id=4242,
+                full_name="Phạm Minh",
+                language="vi",
+                role="head",
+                unit_id=unit.id,
+                active=True,
+                created_at=real_now,
+            )
+        )
+        session.add_all(
+            [
+                # Being sent right now by the running bot on another host.
+                outbox_row(
+                    "live-claim",
+                    5001,
+                    status=OutboxStatus.SENDING.value,
+                    claimed_at=real_now - timedelta(seconds=30),
+                    claimed_by="other-host:1:running",
+                ),
+                # Waiting out a backoff after a network error.
+                outbox_row(
+                    "backing-off", 5002, attempts=3, not_before=real_now + timedelta(minutes=4)
+                ),
+                outbox_row("due-now", 5003),
+            ]
+        )
+        await session.commit()
+    env = {
+        "TDKT_DATABASE_URL": database_url,
+        "TDKT_BOT_TOKEN": TOKEN,
+        "TDKT_API_BASE_URL": api.base_url,
+        "TDKT_API_FILE_URL": api.file_url,
+    }
+    code, out, err = await atdkt("remind", "--at", f"{day.isoformat()} 08:05", env=env)
+    assert code == 0, err
+    assert "dự kiến 1 tin, thêm mới 1 tin" in out
+    assert "Đã gửi 2," in out
+    finished = datetime.now(UTC)
+    assert len(api.sent(4242)) == 1 and "Nhắc việc công tác thi đua" in api.sent(4242)[0].text
+    assert len(api.sent(5003)) == 1
+    assert api.sent(5001) == [] and api.sent(5002) == []
+    async with sessionmaker() as session:
+        rows = {row.dedupe_key: row for row in await session.scalars(select(OutboxMessage))}
+    await engine.dispose()
+    live, backing_off = rows["live-claim"], rows["backing-off"]
+    assert (live.status, live.claimed_by) == (OutboxStatus.SENDING.value, "other-host:1:running")
+    assert (backing_off.status, backing_off.attempts) == (OutboxStatus.PENDING.value, 3)
+    for sent in (row for row in rows.values() if row.status == OutboxStatus.SENT.value):
+        assert sent.sent_at is not None and real_now <= sent.sent_at <= finished
