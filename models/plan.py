@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, CleanString, CleanText, UTCDateTime
@@ -63,10 +63,14 @@ class TaskReport(Base):
     """One unit's report on one task: done or not, when, by whom, with an optional note/file."""
 
     __tablename__ = "task_reports"
-    __table_args__ = (UniqueConstraint("task_id", "unit_id"),)
+    __table_args__ = (
+        UniqueConstraint("task_id", "unit_id"),
+        # The reminder pass reads which units did the tasks in reach from this index alone.
+        Index("ix_task_reports_task_done_unit", "task_id", "done", "unit_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
