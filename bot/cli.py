@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, get_settings
+from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings, get_settings
 from bot.i18n import _, format_date, ngettext, set_default_language
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_BAD_ARGUMENTS = 0, 1, 2
@@ -124,14 +124,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Arguments first: --help and bad arguments must not depend on valid settings. A bad
+    # setting is reported once a command is to run; the help is in the configured language
+    # when that much can be read.
     try:
-        settings = get_settings()
+        settings: Settings | None = get_settings()
+        config_error: ConfigError | None = None
     except ConfigError as error:
-        set_default_language(os.environ.get("TDKT_LANGUAGE") or "vi")
-        print(config_error_text(error), file=sys.stderr)
-        return EXIT_USER_ERROR
-    set_default_language(settings.language)
+        settings, config_error = None, error
+    set_default_language(settings.language if settings else _language_from_env())
     args = build_parser().parse_args(argv)
+    if settings is None:
+        assert config_error is not None
+        print(config_error_text(config_error), file=sys.stderr)
+        return EXIT_USER_ERROR
     try:
         return int(args.handler(settings, args) or EXIT_OK)
     except UserError as error:
@@ -142,6 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _language_from_env() -> str:
+    """TDKT_LANGUAGE (the environment or .env, already loaded) when valid, else Vietnamese."""
+    language = (os.environ.get("TDKT_LANGUAGE") or "vi").lower()
+    return language if language in SUPPORTED_LANGUAGES else "vi"
 
 
 def config_error_text(error: ConfigError) -> str:
@@ -190,6 +202,47 @@ async def _migrate(settings: Settings) -> None:
                 url=_safe_url(settings.database_url), error=str(error).splitlines()[0]
             )
         ) from error
+
+
+async def _require_current_schema(settings: Settings) -> None:
+    """For dry runs, which must store nothing: the schema must already be at the newest
+    migration (nothing is migrated, and a missing SQLite file is not created)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db import make_engine
+    from bot.migrate import alembic_config
+
+    refusal = UserError(
+        _(
+            "The database {url} is not up to date, and a dry run changes nothing: run "
+            "tdkt-bot db upgrade first."
+        ).format(url=_safe_url(settings.database_url))
+    )
+    url = make_url(settings.database_url)
+    if url.drivername.startswith("sqlite") and (
+        not url.database or not await asyncio.to_thread(Path(url.database).is_file)
+    ):
+        raise refusal
+    heads = set(ScriptDirectory.from_config(alembic_config(settings.database_url)).get_heads())
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(
+                lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+            )
+    except (SQLAlchemyError, OSError) as error:
+        raise UserError(
+            _("Cannot open the database {url}: {error}").format(
+                url=_safe_url(settings.database_url), error=str(error).splitlines()[0]
+            )
+        ) from error
+    finally:
+        await engine.dispose()
+    if current != heads:
+        raise refusal
 
 
 def _safe_url(url: str) -> str:
@@ -432,7 +485,10 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_OK
 
     async def work() -> int:
-        await _migrate(settings)
+        if args.dry_run:
+            await _require_current_schema(settings)
+        else:
+            await _migrate(settings)
         engine = make_engine(settings.database_url)
         sessionmaker = make_sessionmaker(engine)
         try:

@@ -136,8 +136,80 @@ def test_missing_token_and_bad_arguments(tmp_path: Path) -> None:
         ["import-plan", "--help"],
         ["import-units", "--help"],
         ["invite", "--help"],
+        ["remind", "--help"],
+        ["export", "--help"],
+        ["backup", "--help"],
     ):
         assert tdkt(*command).returncode == 0, command
+
+
+def test_help_and_bad_arguments_do_not_depend_on_valid_settings() -> None:
+    """Arguments are parsed before the settings are checked: the help helps fix them."""
+    bad = {"TDKT_TIMEZONE": "Nowhere/City", "TDKT_LANGUAGE": "en"}
+    for command in (
+        ["--help"],
+        ["run", "--help"],
+        ["db", "upgrade", "--help"],
+        ["remind", "--help"],
+        ["export", "--help"],
+        ["backup", "--help"],
+    ):
+        shown = tdkt(*command, env=bad)
+        assert shown.returncode == 0, (command, shown.stderr)
+        assert shown.stdout.startswith("usage: tdkt-bot"), command
+    assert "act as if the local time were this" in tdkt("remind", "--help", env=bad).stdout
+    assert tdkt("frobnicate", env=bad).returncode == 2
+    assert tdkt("remind", "--at", "tomorrow", env=bad).returncode == 2
+    refused = tdkt("db", "upgrade", env=bad)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "TDKT_TIMEZONE: 'Nowhere/City' is not a known time zone (e.g. Asia/Ho_Chi_Minh)."
+    ]
+
+
+async def test_remind_dry_run_never_migrates(database_url: str, tmp_path: Path) -> None:
+    """A dry run stores nothing: no new database file, no migration of an old schema."""
+    from alembic.migration import MigrationContext
+
+    from bot.migrate import downgrade
+
+    async def revision(url: str) -> str | None:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(
+                    lambda sync: MigrationContext.configure(sync).get_current_revision()
+                )
+        finally:
+            await engine.dispose()
+
+    dry_run = ("remind", "--at", "2020-06-16 08:05", "--dry-run")
+    missing = tmp_path / "none.sqlite3"
+    code, out, err = await atdkt(
+        *dry_run, env={"TDKT_DATABASE_URL": f"sqlite:///{missing}", "TDKT_LANGUAGE": "en"}
+    )
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == [
+        f"The database sqlite+aiosqlite:///{missing} is not up to date, and a dry run changes "
+        "nothing: run tdkt-bot db upgrade first."
+    ]
+    assert not missing.exists()
+
+    head = await revision(database_url)
+    await downgrade(database_url, "-1")
+    older = await revision(database_url)
+    assert older != head
+    code, out, err = await atdkt(*dry_run, env={"TDKT_DATABASE_URL": database_url})
+    assert code == 1, out
+    assert len(err.strip().splitlines()) == 1
+    assert "chưa được cập nhật lên phiên bản mới nhất" in err and "db upgrade trước" in err
+    assert await revision(database_url) == older
+
+    code, _out, err = await atdkt("db", "upgrade", env={"TDKT_DATABASE_URL": database_url})
+    assert code == 0, err
+    code, out, err = await atdkt(*dry_run, env={"TDKT_DATABASE_URL": database_url})
+    assert code == 0, err
+    assert "Chạy thử: chưa lưu dữ liệu nào." in out
 
 
 def test_env_file_is_read_from_the_working_directory(tmp_path: Path) -> None:
