@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, use_language
+from bot.i18n import _, format_date, use_language
 from bot.services.exports import (
     nominations_docx,
     nominations_xlsx,
@@ -57,7 +57,7 @@ async def progress_files(
                 (f"{stem}.xlsx", progress_xlsx(matrix, authority.upper())),
                 (f"{stem}.docx", progress_docx(matrix, report, authority)),
             ],
-            _("Progress as of {date}").format(date=today.strftime("%d/%m/%Y")),
+            _("Progress as of {date}").format(date=format_date(today)),
             len(matrix.quarters),
         )
 
