@@ -31,9 +31,15 @@ async def units(update: Update, context: BotContext) -> None:
             cluster = unit.cluster
             lines.append("")
             lines.append(f"<b>{html.escape(cluster or no_cluster)}</b>")
-        heads = ", ".join(html.escape(name) for name in unit.heads) or _("no one registered")
+        heads = ", ".join(
+            f"{html.escape(head.name)} (<code>{head.telegram_id}</code>)" for head in unit.heads
+        ) or _("no one registered")
         lines.append(f"• <code>{html.escape(unit.code)}</code> {html.escape(unit.name)} — {heads}")
-    lines += ["", _("/invite CODE creates an invite link for a unit.")]
+    lines += [
+        "",
+        _("/invite CODE creates an invite link for a unit."),
+        _("/deactivate ID (the number after a name) revokes that person's access at once."),
+    ]
     for part in split_message("\n".join(lines)):
         await answer(update, part)
 

@@ -108,12 +108,18 @@ async def active_officers(session: AsyncSession) -> list[Member]:
     )
 
 
+@dataclass(frozen=True)
+class ListedMember:
+    name: str
+    telegram_id: int
+
+
 @dataclass
 class UnitListing:
     cluster: str
     code: str
     name: str
-    heads: list[str]
+    heads: list[ListedMember]
 
 
 async def directory_listing(session: AsyncSession) -> list[UnitListing]:
@@ -124,13 +130,15 @@ async def directory_listing(session: AsyncSession) -> list[UnitListing]:
         .where(Unit.active.is_(True))
         .order_by(Cluster.name, Unit.name)
     )
-    members: dict[int, list[str]] = {}
+    members: dict[int, list[ListedMember]] = {}
     for member in await session.scalars(
         select(Member)
         .where(Member.active.is_(True), Member.unit_id.is_not(None))
         .order_by(Member.full_name)
     ):
-        members.setdefault(member.unit_id or 0, []).append(member.full_name)
+        members.setdefault(member.unit_id or 0, []).append(
+            ListedMember(member.full_name, member.telegram_id)
+        )
     return [
         UnitListing(cluster or "", unit.code, unit.name, members.get(unit.id, []))
         for unit, cluster in rows.all()

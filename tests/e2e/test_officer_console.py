@@ -137,7 +137,8 @@ async def test_units_invite_and_deactivate(seeded: BotHarness, officer_id: int) 
     await join(seeded, head, "PNV")
     listing = await officer.send("/units")
     assert "Cụm thi đua số 3" in listing.text
-    assert "PNV Phòng Nội vụ — Phúc" in listing.text
+    assert "PNV Phòng Nội vụ — Phúc (1401)" in listing.text
+    assert "/deactivate" in listing.text
     assert "TT-VA UBND thị trấn Vĩnh An — chưa có người đăng ký" in listing.text
     invited = await officer.send("/invite X-TP")
     link = next(line for line in invited.texts[0].splitlines() if line.startswith("https://"))
