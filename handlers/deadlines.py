@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import _, format_date
@@ -12,6 +13,7 @@ from bot.services.deadlines import parse_local_date
 from bot.services.plans import DeadlineChange, change_deadline, current_plan, plan_tasks
 from handlers.common import BotContext, answer, officer_required, parse_callback, set_pending
 from handlers.pending import on_cancel, on_pending
+from models import Task
 
 PAGE_SIZE = 10
 TITLE_SHOWN = 60
@@ -84,7 +86,11 @@ async def picker_page(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     text, markup = await _task_picker(context, values[0])
-    await query.message.edit_text(text, reply_markup=markup)
+    try:
+        await query.message.edit_text(text, reply_markup=markup)
+    except BadRequest as error:  # the same page pressed twice
+        if "not modified" not in str(error).lower():
+            raise
 
 
 @officer_required
@@ -94,6 +100,10 @@ async def task_chosen(update: Update, context: BotContext) -> None:
     member = context.member
     assert query is not None and member is not None
     values = parse_callback(query, "dl", 1)
+    if values is not None:
+        async with context.app_ctx.session() as session:
+            if await session.get(Task, values[0]) is None:  # forged: no question for nothing
+                values = None
     if values is None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
