@@ -777,16 +777,16 @@ NOT_IDS = {"dlp", "tasks", "lang", "pl"}
 _SUPERSCRIPT = "{file}: {what} accepts str.isdigit() text that int() rejects (ValueError)"
 HOLES: dict[tuple[str, str], str] = {
     ("nw", "unicode-digit"): _SUPERSCRIPT.format(
-        file="handlers/nominations.py:410", what="_single_id"
+        file="handlers/nominations.py", what="_single_id"
     ),
     ("ne", "unicode-digit"): _SUPERSCRIPT.format(
-        file="handlers/nominations.py:410", what="_single_id"
+        file="handlers/nominations.py", what="_single_id"
     ),
-    ("rv", "unicode-digit"): _SUPERSCRIPT.format(file="handlers/review.py:76", what="_parse"),
+    ("rv", "unicode-digit"): _SUPERSCRIPT.format(file="handlers/review.py", what="_parse"),
     ("ack", "unicode-digit"): _SUPERSCRIPT.format(
-        file="handlers/broadcast.py:332", what="acknowledge"
+        file="handlers/broadcast.py", what="acknowledge"
     ),
-    ("bc", "huge"): "handlers/broadcast.py:187: _parse does not bound the ids, so a 30-digit id "
+    ("bc", "huge"): "handlers/broadcast.py: _parse does not bound the ids, so a 30-digit id "
     "reaches session.get() and overflows the database integer",
 }
 
