@@ -360,6 +360,20 @@ async def _after_submit(update: Update, context: BotContext, result: service.Sub
         return
     member.pending_input = None
     await _drop_keyboard(update.callback_query.message if update.callback_query else None)
+    if result.outcome is SubmitOutcome.ORIGINAL_CLOSED:
+        original = result.nomination
+        await answer(
+            update,
+            _(
+                "Nomination #{code} can no longer be edited: its status is now “{status}”. "
+                "Your changes were not submitted and no new nomination was stored. "
+                "Please see /nominations."
+            ).format(
+                code=original.id if original else "—",
+                status=label(STATUS_LABELS, original.status if original else None),
+            ),
+        )
+        return
     assert result.nomination is not None
     await answer(
         update,

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -342,6 +342,8 @@ class SubmitOutcome(enum.StrEnum):
     ROUND_CLOSED = "round-closed"
     INCOMPLETE = "incomplete"
     WRONG_STEP = "wrong-step"
+    # The nomination being edited was decided or withdrawn meanwhile; the edit is dropped.
+    ORIGINAL_CLOSED = "original-closed"
 
 
 @dataclass
@@ -374,6 +376,10 @@ async def submit(
         return SubmitResult(SubmitOutcome.INCOMPLETE)
     round_ = await current_round(session)
     original = await get_nomination(session, draft.replaces_id) if draft.replaces_id else None
+    if draft.replaces_id is not None and (
+        original is None or original.status not in OPEN_STATUSES
+    ):
+        return await _drop_edit(session, member, draft, original, now=now)
     target_round = original.round_id if original is not None else (round_.id if round_ else None)
     if (
         target_round is not None
@@ -382,8 +388,19 @@ async def submit(
         and (not round_accepts(round_, now.astimezone(tz).date()))
     ):
         return SubmitResult(SubmitOutcome.ROUND_CLOSED, round=round_)
-    if original is not None and original.status in OPEN_STATUSES:
+    if original is not None:
         before = _snapshot(original)
+        # The officer may decide, or the unit withdraw, the original at this very moment:
+        # only a row still open takes the edit, so an edit never files a second nomination.
+        claimed = await session.execute(
+            update(Nomination)
+            .where(Nomination.id == original.id, Nomination.status.in_(OPEN_STATUSES))
+            .values(status=NominationStatus.SUBMITTED.value, submitted_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            current = await get_nomination(session, original.id)
+            return await _drop_edit(session, member, draft, current, now=now)
         for name in (
             "target",
             "nominee_name",
@@ -444,6 +461,32 @@ async def submit(
     )
     await session.commit()
     return SubmitResult(SubmitOutcome.SUBMITTED, await get_nomination(session, draft.id), round_)
+
+
+async def _drop_edit(
+    session: AsyncSession,
+    member: Member,
+    draft: Nomination,
+    original: Nomination | None,
+    *,
+    now: datetime,
+) -> SubmitResult:
+    """Closes an edit whose original is no longer open; nothing is filed."""
+    draft.status = NominationStatus.ABANDONED.value
+    draft.step = None
+    draft.updated_at = now
+    await _set_pending(session, member, None)
+    audit.record(
+        session,
+        at=now,
+        action="refuse-nomination-edit",
+        entity="nomination",
+        entity_id=draft.replaces_id,
+        member=member,
+        details={"draft": draft.id, "original_status": original.status if original else None},
+    )
+    await session.commit()
+    return SubmitResult(SubmitOutcome.ORIGINAL_CLOSED, original)
 
 
 def _snapshot(nomination: Nomination) -> dict[str, object]:

@@ -418,3 +418,44 @@ async def test_officers_edit_the_award_catalogue(seeded: BotHarness, officer_id:
             await session.scalars(select(AuditLog.action).where(AuditLog.entity == "award_form"))
         )
     assert actions == {"add-award", "rename-award", "retire-award"}
+
+
+async def test_an_edit_is_refused_once_the_original_is_decided_or_withdrawn(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    head = seeded.user(811, "Oanh")
+    await join(seeded, head, "PNV")
+    for name in ("Tổ Văn thư", "Tổ Tổng hợp"):
+        review = await _fill_collective(head, name)
+        await click(head, review, "Gửi đề nghị")
+    first, second = [n.id for n in await _nominations(seeded)]
+    officer = seeded.user(officer_id, "Bình")
+
+    # The head opens the edit; meanwhile the officer approves the original.
+    listing = await head.send("/nominations")
+    edit = await head.press(listing.last_message(), f"ne:{first}")
+    assert "Chỉnh sửa đề nghị khen thưởng" in edit.text
+    card = await officer.send("/review")
+    assert "Tên: Tổ Văn thư" in card.text
+    await click(officer, card, "Phê duyệt")
+    refused = await click(head, edit, "Gửi đề nghị")
+    assert f"Đề nghị khen thưởng #{first} không còn chỉnh sửa được" in refused.text
+    assert "“Đã được phê duyệt”" in refused.text
+    assert "không có đề nghị mới nào được lưu" in refused.text
+
+    # The same when the unit withdraws the original while its edit is open.
+    edit = await head.press(listing.last_message(), f"ne:{second}")
+    assert "Chỉnh sửa đề nghị khen thưởng" in edit.text
+    withdrawn = await head.press(listing.last_message(), f"nw:{second}")
+    assert "Đã rút đề nghị khen thưởng" in withdrawn.text
+    refused = await click(head, edit, "Gửi đề nghị")
+    assert f"Đề nghị khen thưởng #{second} không còn chỉnh sửa được" in refused.text
+    assert "“Đã rút lại”" in refused.text
+
+    statuses = {n.id: n.status for n in await _nominations(seeded)}
+    assert statuses.pop(first) == NominationStatus.APPROVED.value
+    assert statuses.pop(second) == NominationStatus.WITHDRAWN.value
+    assert set(statuses.values()) == {NominationStatus.ABANDONED.value}  # the two edit drafts
+    fresh = await head.send("/nominate")
+    assert "Đề nghị khen thưởng mới" in fresh.text
+    assert "đang soạn dở" not in fresh.text  # the refused edit left no draft behind
