@@ -74,7 +74,7 @@ def _parse_officer_ids(raw: str) -> frozenset[int]:
     for part in re.split(r"[,\s]+", raw.strip()):
         if not part:
             continue
-        if not part.lstrip("-").isdigit():
+        if not (part.lstrip("-").isascii() and part.lstrip("-").isdigit()):
             raise ConfigError("officer-ids", part)
         ids.add(int(part))
     return frozenset(ids)
@@ -100,7 +100,7 @@ def _parse_windows(raw: str) -> tuple[int, ...]:
 
 
 def _parse_positive(name: str, raw: str) -> int:
-    if not raw.strip().isdigit() or int(raw) < 1:
+    if not (raw.strip().isascii() and raw.strip().isdigit()) or int(raw) < 1:
         raise ConfigError(name, raw)
     return int(raw)
 

@@ -151,6 +151,16 @@ async def set_pending(context: BotContext, member: Member, value: dict[str, Any]
     member.pending_input = value
 
 
+def decimal_id(text: str, *, max_digits: int = 9) -> int | None:
+    """The id typed (`12` or `#12`) or carried in button data, or None when it is not one:
+    ASCII digits only (`str.isdigit` also takes "²", which `int` refuses) and short enough for
+    the database's integers."""
+    digits = text.removeprefix("#")
+    if not (0 < len(digits) <= max_digits and digits.isascii() and digits.isdigit()):
+        return None
+    return int(digits)
+
+
 def parse_callback(query: CallbackQuery, prefix: str, arity: int) -> list[int] | None:
     """Integer arguments of `PREFIX:a[:b]` callback data, or None when the data is malformed."""
     data = query.data or ""

@@ -11,7 +11,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.i18n import _, format_date
 from bot.services.deadlines import parse_local_date
 from bot.services.plans import DeadlineChange, change_deadline, current_plan, plan_tasks
-from handlers.common import BotContext, answer, officer_required, parse_callback, set_pending
+from handlers.common import (
+    BotContext,
+    answer,
+    decimal_id,
+    officer_required,
+    parse_callback,
+    set_pending,
+)
 from handlers.pending import on_cancel, on_pending
 from models import Task
 
@@ -62,11 +69,11 @@ async def deadline_command(update: Update, context: BotContext) -> None:
     """/deadline shows the plan's tasks as buttons; /deadline CODE dd/mm/yyyy changes at once."""
     args = context.args or []
     if len(args) >= 2:
-        code, typed = args[0].lstrip("#"), " ".join(args[1:])
-        if not code.isdigit() or len(code) > 9:
+        code, typed = decimal_id(args[0]), " ".join(args[1:])
+        if code is None:
             await answer(update, _("Please write it as: /deadline CODE dd/mm/yyyy"))
             return
-        await _apply(update, context, int(code), typed)
+        await _apply(update, context, code, typed)
         return
     if args:
         await answer(update, _("Please write it as: /deadline CODE dd/mm/yyyy"))

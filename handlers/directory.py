@@ -11,7 +11,7 @@ from telegram.ext import Application, CommandHandler
 from bot.i18n import _, format_date
 from bot.services.invites import UnknownUnit, create_invite, deep_link
 from bot.services.members import deactivate_member, directory_listing
-from handlers.common import BotContext, answer, officer_required, split_message
+from handlers.common import BotContext, answer, decimal_id, officer_required, split_message
 from models import Role
 
 
@@ -90,12 +90,13 @@ async def deactivate(update: Update, context: BotContext) -> None:
     member = context.member
     assert member is not None
     args = context.args or []
-    if len(args) != 1 or not args[0].isdigit():
+    telegram_id = decimal_id(args[0], max_digits=15) if len(args) == 1 else None
+    if telegram_id is None:
         await answer(update, _("Usage: /deactivate TELEGRAM_USER_ID"))
         return
     ctx = context.app_ctx
     async with ctx.session() as session:
-        revoked = await deactivate_member(session, member, int(args[0]), now=ctx.now())
+        revoked = await deactivate_member(session, member, telegram_id, now=ctx.now())
     if revoked is None:
         await answer(update, _("No other member has the Telegram id {id}.").format(id=args[0]))
         return

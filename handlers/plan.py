@@ -16,7 +16,7 @@ from bot.services import plans as service
 from bot.services.deadlines import ROMAN_QUARTERS
 from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_file
 from bot.services.plans import TaskEdit
-from handlers.common import BotContext, answer, officer_required, set_pending
+from handlers.common import BotContext, answer, decimal_id, officer_required, set_pending
 from handlers.pending import on_cancel, on_pending
 
 PENDING_UPLOAD = "plan-upload"
@@ -65,6 +65,7 @@ async def plan(update: Update, context: BotContext) -> None:
         return
     ctx = context.app_ctx
     action = args[0].lower()
+    task_id = decimal_id(args[1]) if len(args) >= 2 else None
     async with ctx.session() as session:
         if action == "add" and len(args) >= 3:
             quarter = ROMAN_QUARTERS.get(args[1].upper()) or (
@@ -78,17 +79,17 @@ async def plan(update: Update, context: BotContext) -> None:
             result = await service.add_task(
                 session, member, quarter, " ".join(args[2:]), today=ctx.today(), now=ctx.now()
             )
-        elif action == "rename" and len(args) >= 3 and args[1].lstrip("#").isdigit():
+        elif action == "rename" and len(args) >= 3 and task_id is not None:
             result = await service.rename_task(
-                session, member, int(args[1].lstrip("#")), " ".join(args[2:]), now=ctx.now()
+                session, member, task_id, " ".join(args[2:]), now=ctx.now()
             )
-        elif action in ("narrow", "all") and len(args) >= 2 and args[1].lstrip("#").isdigit():
+        elif action in ("narrow", "all") and task_id is not None:
             targets = " ".join(args[2:]).replace(";", ",").split(",") if action == "narrow" else []
             if action == "narrow" and not any(t.strip() for t in targets):
                 await answer(update, plan_usage())
                 return
             result = await service.set_task_audience(
-                session, member, int(args[1].lstrip("#")), targets, now=ctx.now()
+                session, member, task_id, targets, now=ctx.now()
             )
         else:
             await answer(update, plan_usage())

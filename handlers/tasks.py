@@ -18,7 +18,14 @@ from bot.services.tasks import (
     undo_done,
     unit_task_lines,
 )
-from handlers.common import BotContext, answer, parse_callback, refuse, unit_member_required
+from handlers.common import (
+    BotContext,
+    answer,
+    decimal_id,
+    parse_callback,
+    refuse,
+    unit_member_required,
+)
 
 PAGE_SIZE = 10
 TITLE_SHOWN = 300
@@ -128,8 +135,8 @@ async def done_command(update: Update, context: BotContext) -> None:
             update, _("Which task is done? Press its button.") + "\n\n" + text, reply_markup=markup
         )
         return
-    code = context.args[0].lstrip("#")
-    if not code.isdigit() or len(code) > 9:
+    code = decimal_id(context.args[0])
+    if code is None:
         await answer(
             update,
             _("Please give the task code shown in /tasks, for example: /done 12 Report sent."),
@@ -142,7 +149,7 @@ async def done_command(update: Update, context: BotContext) -> None:
             _("The note is too long (at most {limit} characters).").format(limit=MAX_NOTE_LENGTH),
         )
         return
-    await _report(update, context, int(code), note=note or None)
+    await _report(update, context, code, note=note or None)
 
 
 async def _report(

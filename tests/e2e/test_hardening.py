@@ -127,3 +127,32 @@ async def test_unexpected_errors_are_reported_to_officers_once(
     await seeded.drain()
     alerts = [c.text for c in seeded.api.sent(officer_id) if "lỗi ngoài dự kiến" in c.text]
     assert len(alerts) == 1 and "RuntimeError: disk on fire" in alerts[0]
+
+
+@pytest.mark.parametrize(
+    ("who", "command", "expected"),
+    [
+        ("head", "/done ² Đã xong", "mã nhiệm vụ"),
+        ("officer", "/deactivate ²", "/deactivate"),
+        ("officer", "/deadline ² 31/12/2020", "/deadline"),
+        ("officer", "/plan rename ² Tên mới", "/plan"),
+        ("officer", "/plan rename 99999999999999999999 Tên mới", "/plan"),
+        ("officer", "/deactivate 99999999999999999999", "/deactivate"),
+    ],
+)
+async def test_odd_typed_ids_get_the_usage_not_an_error(
+    seeded: BotHarness,
+    officer_id: int,
+    caplog: pytest.LogCaptureFixture,
+    who: str,
+    command: str,
+    expected: str,
+) -> None:
+    """`str.isdigit` takes "²" and numbers too big for the database: both get the usage."""
+    user = seeded.user(officer_id, "Bình") if who == "officer" else seeded.user(1501, "Hà")
+    if who == "head":
+        await join(seeded, user, "TT-VA")
+    reply = await user.send(command)
+    assert expected in reply.text
+    assert not [r for r in caplog.records if r.name == "tdkt_bot.errors"]
+    assert "Xin lỗi" not in reply.text
