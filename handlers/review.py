@@ -12,7 +12,6 @@ from bot.i18n import _
 from bot.services import nominations as service
 from bot.services.nomination_labels import nomination_card
 from bot.services.nominations import DecideOutcome, Decision
-from bot.services.notices import notify_decision
 from handlers.common import BotContext, answer, officer_required, refuse, set_pending
 from handlers.pending import on_cancel, on_pending
 from models import Member, Nomination, Unit
@@ -154,12 +153,9 @@ async def _decide(
         result = await service.decide(
             session, officer, nomination_id, decision, reason, now=ctx.now()
         )
-        if result.outcome is DecideOutcome.TOO_LONG:
-            await answer(update, _("The reason is too long (at most 1000 characters)."))
-            return
-        if result.outcome is DecideOutcome.DONE and result.submitter is not None:
-            assert result.nomination is not None
-            await notify_decision(session, result.nomination, result.submitter, now=ctx.now())
+    if result.outcome is DecideOutcome.TOO_LONG:
+        await answer(update, _("The reason is too long (at most 1000 characters)."))
+        return
     if officer.pending_input:
         await set_pending(context, officer, None)
     if update.callback_query is not None:

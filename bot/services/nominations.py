@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.services import audit
+from bot.services.notices import queue_decision_notice
 from models import (
     AchievementKind,
     AwardForm,
@@ -715,6 +716,11 @@ async def decide(
     *,
     now: datetime,
 ) -> DecideResult:
+    """Records the officer's decision and queues the unit's notice, in one transaction.
+
+    Two presses, two officers or two processes may decide at once: the status changes with a
+    conditional UPDATE, so exactly one of them decides and only that one queues a notice.
+    """
     nomination = await get_nomination(session, nomination_id)
     if nomination is None:
         return DecideResult(DecideOutcome.NOT_FOUND)
@@ -725,11 +731,25 @@ async def decide(
         return DecideResult(DecideOutcome.REASON_REQUIRED, nomination)
     if reason is not None and len(reason) > 1000:
         return DecideResult(DecideOutcome.TOO_LONG, nomination)
-    nomination.status = decision.value
-    nomination.decision_reason = reason
-    nomination.decided_by_id = officer.id
-    nomination.decided_at = now
-    nomination.updated_at = now
+    claimed = await session.execute(
+        update(Nomination)
+        .where(
+            Nomination.id == nomination_id,
+            Nomination.status == NominationStatus.SUBMITTED.value,
+        )
+        .values(
+            status=decision.value,
+            decision_reason=reason,
+            decided_by_id=officer.id,
+            decided_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    nomination = await get_nomination(session, nomination_id)
+    assert nomination is not None
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return DecideResult(DecideOutcome.ALREADY_DECIDED, nomination)
     audit.record(
         session,
         at=now,
@@ -743,12 +763,14 @@ async def decide(
             "reason": reason,
         },
     )
-    await session.commit()
     submitter = (
         await session.get(Member, nomination.submitted_by_id)
         if nomination.submitted_by_id
         else None
     )
+    if submitter is not None:
+        await queue_decision_notice(session, nomination, submitter, now=now)
+    await session.commit()
     return DecideResult(DecideOutcome.DONE, nomination, submitter)
 
 

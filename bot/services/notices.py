@@ -66,9 +66,11 @@ def decision_text(nomination: Nomination, language: str) -> str:
         return f"<b>{subject}</b>\n{body}"
 
 
-async def notify_decision(
+async def queue_decision_notice(
     session: AsyncSession, nomination: Nomination, submitter: Member, *, now: datetime
 ) -> None:
+    """Queues the unit's notice of a decision; the caller commits it with the decision, so
+    a crash can lose neither one without the other."""
     assert nomination.decided_at is not None
     await enqueue(
         session,
@@ -83,7 +85,6 @@ async def notify_decision(
         ],
         now=now,
     )
-    await session.commit()
 
 
 async def notify_expired_drafts(

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
-from models import AuditLog, Nomination, NominationStatus
+from bot.services import nominations as service
+from models import AuditLog, Member, Nomination, NominationStatus, OutboxMessage
 from tests.auxil.harness import BotHarness, Reply, TelegramUser, button_data, buttons
 from tests.conftest import join
 
@@ -459,3 +461,118 @@ async def test_an_edit_is_refused_once_the_original_is_decided_or_withdrawn(
     fresh = await head.send("/nominate")
     assert "Đề nghị khen thưởng mới" in fresh.text
     assert "đang soạn dở" not in fresh.text  # the refused edit left no draft behind
+
+
+async def _decisions(harness: BotHarness, nomination_id: int) -> tuple[list[str], int]:
+    """The decide-nomination audit entries of a nomination and its queued decision notices."""
+    async with harness.ctx.session() as session:
+        decided = list(
+            await session.scalars(
+                select(AuditLog.action).where(
+                    AuditLog.action == "decide-nomination", AuditLog.entity_id == nomination_id
+                )
+            )
+        )
+        notices = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.like(f"decision:{nomination_id}:%"))
+        )
+    return decided, int(notices or 0)
+
+
+async def test_a_nomination_is_decided_once_when_two_decisions_race(
+    seeded: BotHarness, officer_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = seeded.user(812, "Phúc")
+    await join(seeded, head, "PNV")
+    for name in ("Tổ Văn thư", "Tổ Tổng hợp"):
+        review = await _fill_collective(head, name)
+        await click(head, review, "Gửi đề nghị")
+    first, second = [n.id for n in await _nominations(seeded)]
+    officer = seeded.user(officer_id, "Bình")
+    card = await officer.send("/review")
+    assert "Tên: Tổ Văn thư" in card.text
+
+    # Another bot process rejects the nomination a minute later, just after this process has
+    # read it as still submitted and before it writes its approval.
+    read_nomination = service.get_nomination
+    raced: list[service.DecideResult] = []
+    racing = False
+
+    async def read_then_other_process_decides(session, nomination_id):  # type: ignore[no-untyped-def]
+        nonlocal racing
+        nomination = await read_nomination(session, nomination_id)
+        if not racing and nomination is not None and nomination.id == first:
+            racing = True
+            async with seeded.ctx.session() as other:
+                same_officer = await other.scalar(
+                    select(Member).where(Member.telegram_id == officer_id)
+                )
+                assert same_officer is not None
+                raced.append(
+                    await service.decide(
+                        other,
+                        same_officer,
+                        first,
+                        service.Decision.REJECT,
+                        "Chưa đủ tiêu chuẩn.",
+                        now=seeded.clock.now() + timedelta(minutes=1),
+                    )
+                )
+        return nomination
+
+    monkeypatch.setattr(service, "get_nomination", read_then_other_process_decides)
+    approved = await click(officer, card, "Phê duyệt")
+    monkeypatch.undo()
+    assert [r.outcome for r in raced] == [service.DecideOutcome.DONE]
+    assert "Đề nghị khen thưởng này đã được xét duyệt." in approved.text
+    assert "Đã phê duyệt" not in approved.text
+    decided, notices = await _decisions(seeded, first)
+    assert (decided, notices) == (["decide-nomination"], 1)
+    [stored] = [n for n in await _nominations(seeded) if n.id == first]
+    assert stored.status == NominationStatus.REJECTED.value
+
+    # A double press of Approve: the second press is told, and the unit hears once.
+    card = await officer.send("/review")
+    assert "Tên: Tổ Tổng hợp" in card.text
+    approve = press_label(card, "Phê duyệt")
+    once = await officer.press(card.last_message(), approve)
+    twice = await officer.press(card.last_message(), approve)
+    assert "Đã phê duyệt đề nghị khen thưởng" in once.text
+    assert "Đề nghị khen thưởng này đã được xét duyệt." in twice.text
+    assert await _decisions(seeded, second) == (["decide-nomination"], 1)
+    seeded.clock.advance(timedelta(minutes=2))  # the other process queued its notice later
+    await seeded.drain()
+    subjects = [c.text.split("\n")[0] for c in seeded.api.sent(812)]
+    assert len([s for s in subjects if s.startswith(f"<b>Đề nghị khen thưởng #{first}:")]) == 1
+    assert len([s for s in subjects if s.startswith(f"<b>Đề nghị khen thưởng #{second}:")]) == 1
+
+
+async def test_the_decision_notice_is_queued_with_the_decision(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    head = seeded.user(813, "Quang")
+    await join(seeded, head, "PNV")
+    review = await _fill_collective(head, "Tổ Một cửa")
+    await click(head, review, "Gửi đề nghị")
+    await seeded.user(officer_id, "Bình").send("/review")
+    [nomination] = await _nominations(seeded)
+    async with seeded.ctx.session() as session:
+        officer = await session.scalar(select(Member).where(Member.telegram_id == officer_id))
+        assert officer is not None
+        result = await service.decide(
+            session, officer, nomination.id, service.Decision.APPROVE, None, now=seeded.clock.now()
+        )
+        again = await service.decide(
+            session,
+            officer,
+            nomination.id,
+            service.Decision.RETURN,
+            "Bổ sung.",
+            now=seeded.clock.now(),
+        )
+    assert result.outcome is service.DecideOutcome.DONE
+    assert again.outcome is service.DecideOutcome.ALREADY_DECIDED
+    # No caller has to remember the notice: it is committed together with the decision.
+    assert await _decisions(seeded, nomination.id) == (["decide-nomination"], 1)
