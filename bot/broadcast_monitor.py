@@ -57,10 +57,11 @@ def report_text(
     return "\n".join(lines)
 
 
-def report_buttons(broadcast_id: int) -> list[list[dict[str, str]]]:
+def report_buttons(broadcast_id: int, resend_round: int) -> list[list[dict[str, str]]]:
+    """The report's buttons; Resend carries its round, so pressing it twice resends once."""
     return [
         [{"text": _("Who has not acknowledged?"), "data": f"bc:w:{broadcast_id}"}],
-        [{"text": _("🔁 Resend to them"), "data": f"bc:r:{broadcast_id}"}],
+        [{"text": _("🔁 Resend to them"), "data": f"bc:r:{broadcast_id}:{resend_round}"}],
     ]
 
 
@@ -91,6 +92,7 @@ class BroadcastMonitor:
                     ):
                         continue
                     missed = await service.not_reached(session, broadcast.id)
+                    resend_round = await service.next_resend_round(session, broadcast.id)
                     with use_language(language):
                         await self._edit(broadcast, progress_text(broadcast, counts))
                         if officer is not None:
@@ -103,7 +105,7 @@ class BroadcastMonitor:
                                         officer.telegram_id,
                                         report_text(broadcast, counts, missed),
                                         officer.id,
-                                        report_buttons(broadcast.id),
+                                        report_buttons(broadcast.id, resend_round),
                                     )
                                 ],
                                 now=self.clock.now(),

@@ -224,16 +224,13 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
             )
             return
         if action == "r":
-            count = await service.resend_unacknowledged(session, member, draft, now=ctx.now())
-            await query.answer()
-            await answer(
-                update,
-                _(
-                    "Guidance #{code} is sent again to {count} unit heads who "
-                    "have not acknowledged it."
-                ).format(code=draft.id, count=count),
+            resent = await service.resend_unacknowledged(
+                session, member, draft, now=ctx.now(), round_=args[1] if len(args) > 1 else None
             )
-            _wake(context)
+            await query.answer()
+            await answer(update, _resend_text(draft.id, resent))
+            if resent.queued:
+                _wake(context)
             return
         if draft.status != BroadcastStatus.DRAFT.value:
             await query.answer(
@@ -308,6 +305,22 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     await _preview(update, context, draft)
 
 
+def _resend_text(code: int, resent: service.ResendResult) -> str:
+    if resent.queued:
+        return _(
+            "Guidance #{code} is sent again to {count} unit heads who have not acknowledged it."
+        ).format(code=code, count=resent.queued)
+    if resent.on_the_way:
+        return _(
+            "The {count} unit heads who have not acknowledged guidance #{code} already have a "
+            "copy on its way or were just sent one again; no further copy is queued."
+        ).format(code=code, count=resent.on_the_way)
+    return _(
+        "Nobody is left to send guidance #{code} to again: the others have acknowledged it "
+        "or cannot be reached."
+    ).format(code=code)
+
+
 def _wake(context: BotContext) -> None:
     sender = context.application.bot_data.get("outbox_sender")
     if sender is not None:
@@ -351,6 +364,7 @@ async def broadcasts(update: Update, context: BotContext) -> None:
         lines, rows = [_("<b>Recent guidance</b>")], []
         for item in items:
             counts = await service.delivery_counts(session, item.id)
+            resend_round = await service.next_resend_round(session, item.id)
             lines.append(
                 _("#{code}: delivered {sent}/{total}, acknowledged {ack}").format(
                     code=item.id, sent=counts.sent, total=counts.total, ack=counts.acknowledged
@@ -359,7 +373,10 @@ async def broadcasts(update: Update, context: BotContext) -> None:
             rows.append(
                 [
                     _button(_("Not acknowledged #{code}").format(code=item.id), f"bc:w:{item.id}"),
-                    _button(_("🔁 Resend #{code}").format(code=item.id), f"bc:r:{item.id}"),
+                    _button(
+                        _("🔁 Resend #{code}").format(code=item.id),
+                        f"bc:r:{item.id}:{resend_round}",
+                    ),
                 ]
             )
     if not items:

@@ -304,13 +304,43 @@ async def unacknowledged(session: AsyncSession, broadcast_id: int) -> list[tuple
     return [(member, unit or "") for member, unit in rows.all()]
 
 
+async def next_resend_round(session: AsyncSession, broadcast_id: int) -> int:
+    """The number of the next resend of this broadcast; Resend buttons carry it."""
+    last = await session.scalar(
+        select(func.max(BroadcastRecipient.resent)).where(
+            BroadcastRecipient.broadcast_id == broadcast_id
+        )
+    )
+    return int(last or 0) + 1
+
+
+@dataclass
+class ResendResult:
+    queued: int = 0
+    # Unacknowledged recipients whose copy is still on its way, or who already have this round.
+    on_the_way: int = 0
+
+
 async def resend_unacknowledged(
-    session: AsyncSession, officer: Member, broadcast: Broadcast, *, now: datetime
-) -> int:
-    """Queues another copy for every reachable recipient who has not acknowledged."""
+    session: AsyncSession,
+    officer: Member,
+    broadcast: Broadcast,
+    *,
+    now: datetime,
+    round_: int | None = None,
+) -> ResendResult:
+    """Queues another copy for every reachable recipient who has not acknowledged.
+
+    Idempotent per resend round (the number on the button pressed): pressing it again, from
+    another message or another process, queues nothing more. A recipient whose latest copy is
+    not sent yet gets no second one; one whose copy failed for good is not tried again.
+    """
+    latest = await next_resend_round(session, broadcast.id)
+    round_ = latest if round_ is None else max(1, min(round_, latest))
     rows = await session.execute(
-        select(BroadcastRecipient, Member)
+        select(BroadcastRecipient, Member, OutboxMessage.status)
         .join(Member, Member.id == BroadcastRecipient.member_id)
+        .outerjoin(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
         .where(
             BroadcastRecipient.broadcast_id == broadcast.id,
             BroadcastRecipient.acknowledged_at.is_(None),
@@ -318,14 +348,24 @@ async def resend_unacknowledged(
             Member.reachable.is_(True),
         )
     )
-    pairs = rows.all()
+    result = ResendResult()
+    wanted: list[tuple[BroadcastRecipient, str]] = []
     messages = []
-    for recipient, member in pairs:
-        recipient.resent += 1
+    for recipient, member, status in rows.all():
+        if recipient.resent >= round_ or status in (
+            OutboxStatus.PENDING.value,
+            OutboxStatus.SENDING.value,
+        ):
+            result.on_the_way += 1
+            continue
+        if status == OutboxStatus.FAILED.value:
+            continue
+        key = f"broadcast:{broadcast.id}:{member.id}:resend:{round_}"
+        wanted.append((recipient, key))
         with use_language(member.language):
             messages.append(
                 NewMessage(
-                    f"broadcast:{broadcast.id}:{member.id}:resend:{recipient.resent}",
+                    key,
                     "broadcast",
                     member.telegram_id,
                     recipient_text(broadcast),
@@ -336,10 +376,14 @@ async def resend_unacknowledged(
                 )
             )
     ids = await enqueue(session, messages, now=now)
-    for recipient, member in pairs:
-        key = f"broadcast:{broadcast.id}:{member.id}:resend:{recipient.resent}"
-        recipient.outbox_id = ids.get(key, recipient.outbox_id)
-    if pairs:
+    for recipient, key in wanted:
+        if key not in ids:  # queued meanwhile by another press of the same round
+            result.on_the_way += 1
+            continue
+        recipient.outbox_id = ids[key]
+        recipient.resent = round_
+        result.queued += 1
+    if result.queued:
         broadcast.status = BroadcastStatus.SENDING.value
         broadcast.reported_at = None
     audit.record(
@@ -349,10 +393,10 @@ async def resend_unacknowledged(
         entity="broadcast",
         entity_id=broadcast.id,
         member=officer,
-        details={"recipients": len(pairs)},
+        details={"round": round_, "recipients": result.queued, "on_the_way": result.on_the_way},
     )
     await session.commit()
-    return len(pairs)
+    return result
 
 
 async def recent_broadcasts(session: AsyncSession, limit: int = 5) -> list[Broadcast]:

@@ -277,3 +277,63 @@ async def test_other_users_are_answered_during_a_long_broadcast(
     finally:
         api.send_delay = 0
         await harness.stop()
+
+
+def copies_since(harness: BotHarness, mark: int, text: str) -> Counter[int]:
+    return Counter(c.chat_id for c in harness.api.sent(since=mark) if text in c.text)
+
+
+async def test_resend_pressed_twice_sends_one_extra_copy(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    heads = [seeded.user(1300 + n, f"Trưởng {n}") for n in range(3)]
+    for head, code in zip(heads, ("TT-VA", "X-TA", "PGD"), strict=True):
+        await join(seeded, head, code)
+    officer = seeded.user(officer_id, "Bình")
+    preview = await start_broadcast(officer, "Rà soát hồ sơ khen thưởng", "Tất cả thủ trưởng")
+    mark = len(seeded.api.calls)
+    await officer.press(preview.last_message(), data_of(preview, "Gửi"))
+
+    # Resend while the first copies are still unsent: nothing more is queued.
+    listing = await officer.send("/broadcasts")
+    early = await officer.press(listing.last_message(), data_of(listing, "Gửi lại"))
+    assert "đã có bản đang được gửi hoặc vừa được gửi lại" in early.text
+    await send_all(seeded)
+    copies = copies_since(seeded, mark, "Rà soát hồ sơ")
+    assert copies == {head.user_id: 1 for head in heads}
+
+    first_copy = [c for c in seeded.api.sent(heads[0].user_id) if "Rà soát" in c.text][-1]
+    await heads[0].press(first_copy.result, button_data(first_copy.result, "ack:")[0])
+    report = seeded.api.sent(officer_id)[-1]
+    assert "Báo cáo kết quả gửi hướng dẫn" in report.text
+
+    # Two quick presses of Resend, and the report's Resend button too: one copy each.
+    listing = await officer.send("/broadcasts")
+    resend = data_of(listing, "Gửi lại")
+    mark = len(seeded.api.calls)
+    once = await officer.press(listing.last_message(), resend)
+    twice = await officer.press(listing.last_message(), resend)
+    from_report = await officer.press(report.result, button_data(report.result, "bc:r:")[0])
+    assert "cho 2 thủ trưởng đơn vị chưa xác nhận" in once.text
+    for reply in (twice, from_report):
+        assert "2 thủ trưởng đơn vị chưa xác nhận hướng dẫn" in reply.text
+        assert "không gửi thêm bản nào" in reply.text
+    await send_all(seeded)
+    again = await officer.press(listing.last_message(), resend)  # delivered by now: still once
+    assert "không gửi thêm bản nào" in again.text
+    await send_all(seeded)
+    assert copies_since(seeded, mark, "Rà soát hồ sơ") == {
+        heads[1].user_id: 1,
+        heads[2].user_id: 1,
+    }
+
+    # A later, deliberate resend from a fresh listing sends one more copy each.
+    listing = await officer.send("/broadcasts")
+    mark = len(seeded.api.calls)
+    later = await officer.press(listing.last_message(), data_of(listing, "Gửi lại"))
+    assert "cho 2 thủ trưởng đơn vị chưa xác nhận" in later.text
+    await send_all(seeded)
+    assert copies_since(seeded, mark, "Rà soát hồ sơ") == {
+        heads[1].user_id: 1,
+        heads[2].user_id: 1,
+    }
