@@ -20,6 +20,7 @@ from handlers.common import (
     officer_required,
     refuse,
     set_pending,
+    split_message,
 )
 from handlers.pending import on_cancel, on_pending
 from models import Audience, Broadcast, BroadcastStatus, Cluster
@@ -27,6 +28,8 @@ from models import Audience, Broadcast, BroadcastStatus, Cluster
 PENDING_CONTENT = "broadcast-content"
 PENDING_UNITS = "broadcast-units"
 AUDIENCES = [Audience.ALL, Audience.CLUSTER, Audience.UNITS, Audience.OVERDUE]
+# Names listed under "not acknowledged"; the rest are counted in one line.
+NAMES_SHOWN = 100
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:
@@ -214,14 +217,15 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
                 )
             ]
             lines += [
-                f"• {html.escape(m.full_name)} ({html.escape(unit)})" for m, unit in waiting[:100]
+                f"• {html.escape(m.full_name)} ({html.escape(unit)})"
+                for m, unit in waiting[:NAMES_SHOWN]
             ]
-            await answer(
-                update,
-                "\n".join(lines)
-                if waiting
-                else _("Everyone has acknowledged guidance #{code}.").format(code=draft.id),
-            )
+            if len(waiting) > NAMES_SHOWN:
+                lines.append(_("… and {n} more").format(n=len(waiting) - NAMES_SHOWN))
+            if not waiting:
+                lines = [_("Everyone has acknowledged guidance #{code}.").format(code=draft.id)]
+            for part in split_message("\n".join(lines)):
+                await answer(update, part)
             return
         if action == "r":
             resent = await service.resend_unacknowledged(

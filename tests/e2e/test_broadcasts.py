@@ -337,3 +337,20 @@ async def test_resend_pressed_twice_sends_one_extra_copy(
         heads[1].user_id: 1,
         heads[2].user_id: 1,
     }
+
+
+async def test_the_not_acknowledged_list_says_how_many_it_leaves_out(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    async with seeded.ctx.session() as session:
+        await add_units_with_heads(session, 130, first_user_id=800_000, now=seeded.clock.now())
+    officer = seeded.user(officer_id, "Bình")
+    preview = await start_broadcast(officer, "Hướng dẫn số 7/HD-TĐKT", "Tất cả thủ trưởng")
+    await officer.press(preview.last_message(), data_of(preview, "Gửi"))
+    await send_all(seeded)
+    listing = await officer.send("/broadcasts")
+    waiting = await officer.press(listing.last_message(), data_of(listing, "Chưa xác nhận"))
+    assert "chưa xác nhận đã nhận (130)" in waiting.text
+    assert waiting.text.count("• Trưởng đơn vị") == 100
+    assert waiting.text.rstrip().endswith("… và 30 người khác")
+    assert all(len(c.text) <= 4096 for c in waiting.messages)
