@@ -242,7 +242,11 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
             )
             return
         if action == "x":
-            await service.cancel_draft(session, draft)
+            if not await service.cancel_draft(session, member, draft, now=ctx.now()):
+                await query.answer(
+                    _("This guidance has already been sent or cancelled."), show_alert=True
+                )
+                return
             await query.answer()
             await _drop_keyboard(query.message)
             await answer(update, _("Cancelled. Nothing was sent."))

@@ -276,17 +276,35 @@ async def sending_broadcasts(session: AsyncSession) -> list[Broadcast]:
 async def acknowledge(
     session: AsyncSession, member: Member, broadcast_id: int, *, now: datetime
 ) -> bool:
-    """Records the member's 'received'; False when they were not a recipient."""
+    """Records the member's 'received' (the first press only); False when not a recipient."""
     result = await session.execute(
         update(BroadcastRecipient)
         .where(
             BroadcastRecipient.broadcast_id == broadcast_id,
             BroadcastRecipient.member_id == member.id,
+            BroadcastRecipient.acknowledged_at.is_(None),
         )
-        .values(acknowledged_at=func.coalesce(BroadcastRecipient.acknowledged_at, now))
+        .values(acknowledged_at=now)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        audit.record(
+            session,
+            at=now,
+            action="acknowledge-broadcast",
+            entity="broadcast",
+            entity_id=broadcast_id,
+            member=member,
+        )
+        await session.commit()
+        return True
+    recipient = await session.scalar(
+        select(BroadcastRecipient.id).where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            BroadcastRecipient.member_id == member.id,
+        )
     )
     await session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return recipient is not None
 
 
 async def unacknowledged(session: AsyncSession, broadcast_id: int) -> list[tuple[Member, str]]:
@@ -412,7 +430,25 @@ async def recent_broadcasts(session: AsyncSession, limit: int = 5) -> list[Broad
     )
 
 
-async def cancel_draft(session: AsyncSession, broadcast: Broadcast) -> None:
-    if broadcast.status == BroadcastStatus.DRAFT.value:
-        broadcast.status = BroadcastStatus.CANCELLED.value
-        await session.commit()
+async def cancel_draft(
+    session: AsyncSession, officer: Member, broadcast: Broadcast, *, now: datetime
+) -> bool:
+    """Drops a draft nothing was sent of; False when it was sent or cancelled meanwhile."""
+    result = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT.value)
+        .values(status=BroadcastStatus.CANCELLED.value)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    audit.record(
+        session,
+        at=now,
+        action="cancel-broadcast",
+        entity="broadcast",
+        entity_id=broadcast.id,
+        member=officer,
+        details={"before": BroadcastStatus.DRAFT.value, "after": BroadcastStatus.CANCELLED.value},
+    )
+    await session.commit()
+    return True

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.services.outbox import claim_due
-from models import BroadcastRecipient, OutboxMessage, OutboxStatus
+from models import AuditLog, BroadcastRecipient, Member, OutboxMessage, OutboxStatus
 from tests.auxil.bulk import add_units_with_heads
 from tests.auxil.fake_bot_api import FailRule
 from tests.auxil.harness import BotHarness, Reply, TelegramUser, button_data, buttons
@@ -354,3 +354,40 @@ async def test_the_not_acknowledged_list_says_how_many_it_leaves_out(
     assert waiting.text.count("• Trưởng đơn vị") == 100
     assert waiting.text.rstrip().endswith("… và 30 người khác")
     assert all(len(c.text) <= 4096 for c in waiting.messages)
+
+
+async def test_acknowledge_and_cancel_are_in_the_audit_log(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    head = seeded.user(1401, "Sơn")
+    await join(seeded, head, "X-TA")
+    officer = seeded.user(officer_id, "Bình")
+    preview = await start_broadcast(officer, "Kế hoạch kiểm tra", "Tất cả thủ trưởng")
+    await officer.press(preview.last_message(), data_of(preview, "Gửi"))
+    await send_all(seeded)
+    [copy] = [c for c in seeded.api.sent(head.user_id) if "Kế hoạch kiểm tra" in c.text]
+    ack = button_data(copy.result, "ack:")[0]
+    await head.press(copy.result, ack)
+    await head.press(copy.result, ack)  # a second press changes nothing and logs nothing
+
+    await officer.send("/broadcast")
+    choose = await officer.send("Bản nháp sẽ hủy")
+    cancel = data_of(choose, "Hủy")
+    cancelled = await officer.press(choose.last_message(), cancel)
+    assert "Đã hủy. Không có tin nào được gửi." in cancelled.text
+
+    async with seeded.ctx.session() as session:
+        entries = list(
+            await session.execute(
+                select(AuditLog.action, AuditLog.entity_id, Member.telegram_id)
+                .join(Member, Member.id == AuditLog.member_id)
+                .where(AuditLog.entity == "broadcast")
+                .order_by(AuditLog.id)
+            )
+        )
+    first, draft = int(ack.split(":")[1]), int(cancel.split(":")[2])
+    assert [tuple(entry) for entry in entries] == [
+        ("send-broadcast", first, officer_id),
+        ("acknowledge-broadcast", first, head.user_id),
+        ("cancel-broadcast", draft, officer_id),
+    ]
