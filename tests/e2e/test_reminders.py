@@ -166,6 +166,15 @@ async def test_catch_up_at_start_through_the_job_queue(
         next_run = daily[0].next_t
         assert next_run is not None and (next_run.hour, next_run.minute) == (8, 0)
         assert str(next_run.tzinfo) in ("Asia/Ho_Chi_Minh", "+07:00", "UTC+07:00")
+        # A week later at 08:00 the scheduled job itself (run now, on the test's clock, not
+        # waited for) sends the 7-day reminder, once however often it fires that day.
+        clock.set(local(2020, 6, 23, 8, 0))
+        await daily[0].run(bot.app)
+        await api.wait_for_sent(HEAD_VI, count=3)
+        assert "23/06/2020" in api.sent(HEAD_VI)[-1].text
+        await daily[0].run(bot.app)
+        await bot.drain()
+        assert len(api.sent(HEAD_VI)) == 3
     finally:
         await bot.stop()
 
