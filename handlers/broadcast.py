@@ -16,6 +16,7 @@ from bot.services.broadcasts import DraftProblem
 from handlers.common import (
     BotContext,
     answer,
+    decimal_id,
     member_required,
     officer_required,
     refuse,
@@ -186,10 +187,10 @@ def _parse(data: str | None) -> tuple[str, list[int]] | None:
     parts = (data or "").split(":")
     if len(parts) < 3 or parts[0] != "bc" or len((data or "").encode()) > 64:
         return None
-    try:
-        return parts[1], [int(part) for part in parts[2:]]
-    except ValueError:
+    ids = [decimal_id(part) for part in parts[2:]]
+    if None in ids:
         return None
+    return parts[1], [value for value in ids if value is not None]
 
 
 @officer_required
@@ -350,12 +351,13 @@ async def acknowledge(update: Update, context: BotContext) -> None:
     member = context.member
     assert query is not None and member is not None
     parts = (query.data or "").split(":")
-    if len(parts) != 2 or not parts[1].isdigit() or len(parts[1]) > 9:
+    broadcast_id = decimal_id(parts[1]) if len(parts) == 2 else None
+    if broadcast_id is None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     ctx = context.app_ctx
     async with ctx.session() as session:
-        recorded = await service.acknowledge(session, member, int(parts[1]), now=ctx.now())
+        recorded = await service.acknowledge(session, member, broadcast_id, now=ctx.now())
     if not recorded:
         await refuse(update, _("This button is no longer valid."))
         return

@@ -14,7 +14,14 @@ from bot.i18n import _, current_language, format_date
 from bot.services import nominations as service
 from bot.services.nomination_labels import KIND_LABELS, STATUS_LABELS, label, nomination_card
 from bot.services.nominations import InputProblem, Step, SubmitOutcome
-from handlers.common import BotContext, answer, refuse, split_message, unit_member_required
+from handlers.common import (
+    BotContext,
+    answer,
+    decimal_id,
+    refuse,
+    split_message,
+    unit_member_required,
+)
 from handlers.pending import on_cancel, on_pending
 from models import AchievementKind, AwardForm, Nomination, Target
 
@@ -421,9 +428,9 @@ async def list_nominations(update: Update, context: BotContext) -> None:
 
 def _single_id(data: str | None, prefix: str) -> int | None:
     parts = (data or "").split(":")
-    if len(parts) != 2 or parts[0] != prefix or not parts[1].isdigit() or len(parts[1]) > 9:
+    if len(parts) != 2 or parts[0] != prefix:
         return None
-    return int(parts[1])
+    return decimal_id(parts[1])
 
 
 @unit_member_required

@@ -12,7 +12,14 @@ from bot.i18n import _
 from bot.services import nominations as service
 from bot.services.nomination_labels import nomination_card
 from bot.services.nominations import DecideOutcome, Decision
-from handlers.common import BotContext, answer, officer_required, refuse, set_pending
+from handlers.common import (
+    BotContext,
+    answer,
+    decimal_id,
+    officer_required,
+    refuse,
+    set_pending,
+)
 from handlers.pending import on_cancel, on_pending
 from models import Member, Nomination, Unit
 
@@ -72,9 +79,10 @@ async def review(update: Update, context: BotContext) -> None:
 
 def _parse(data: str | None) -> tuple[str, int] | None:
     parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] != "rv" or not parts[2].isdigit() or len(parts[2]) > 9:
+    nomination_id = decimal_id(parts[2]) if len(parts) == 3 and parts[0] == "rv" else None
+    if nomination_id is None:
         return None
-    return parts[1], int(parts[2])
+    return parts[1], nomination_id
 
 
 @officer_required
