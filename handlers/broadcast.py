@@ -152,7 +152,7 @@ async def _preview(update: Update, context: BotContext, draft: Broadcast) -> Non
             draft.audience_args or {},
             ctx.today(),
         )
-    units = {unit.id for _member, unit in recipients}
+    units = {recipient.unit_id for recipient in recipients}
     preview = _("<b>Preview</b> — recipients: {people} unit heads in {units} units.").format(
         people=len(recipients), units=len(units)
     )
