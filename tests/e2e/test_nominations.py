@@ -67,6 +67,17 @@ async def test_individual_nomination_in_english(seeded: BotHarness, officer_id: 
     assert nomination.nominee_name == "Nguyễn Thị Hoa"
     assert nomination.campaign == "Toàn huyện chung sức xây dựng nông thôn mới"
 
+    # The officer writes in Vietnamese; the unit head hears the decision in English.
+    officer = seeded.user(officer_id, "Bình")
+    card = await officer.send("/review")
+    assert "Tên: Nguyễn Thị Hoa" in card.text
+    await click(officer, card, "Phê duyệt")
+    await seeded.drain()
+    notice = seeded.api.sent(801)[-1].text
+    assert "The council has approved this nomination." in notice
+    assert "Nguyễn Thị Hoa" in notice and "Grassroots Emulation Soldier" in notice
+    assert "phê duyệt" not in notice
+
 
 async def _fill_collective(head: TelegramUser, name: str = "Trường Mầm non Hoa Sen") -> Reply:
     """A collective nomination up to the review screen, in Vietnamese."""
