@@ -106,12 +106,26 @@ class FakeBotApi:
 
     # ----------------------------------------------------------------- server
     async def start(self) -> None:
+        await self._listen(0)
+
+    async def go_away(self) -> None:
+        """The server disappears: its listening socket and open connections are closed, so
+        the bot's requests are refused (httpx.ConnectError) until `come_back()`."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def come_back(self) -> None:
+        """The server listens again on the same port, with everything it had recorded."""
+        await self._listen(self.port)
+
+    async def _listen(self, port: int) -> None:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
