@@ -7,20 +7,39 @@ import html
 import tempfile
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import _, format_date
 from bot.services import plans as service
 from bot.services.deadlines import ROMAN_QUARTERS
 from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_file
-from bot.services.plans import TaskEdit
+from bot.services.plans import TaskEdit, TaskEditResult, current_plan, plan_tasks
 from handlers.common import BotContext, answer, decimal_id, officer_required, set_pending
+from handlers.deadlines import PAGE_SIZE, _short
 from handlers.pending import on_cancel, on_pending
+from models import Task
 
 PENDING_UPLOAD = "plan-upload"
+# Typed answers to the buttons' questions: a new task's title, a new title, the units.
+PENDING_ADD, PENDING_RENAME, PENDING_NARROW = "plan-add", "plan-rename", "plan-narrow"
 MAX_PLAN_BYTES = 5 * 1024 * 1024
+QUARTERS = ("I", "II", "III", "IV")
+# Button data: pl:a (add) then pl:q:QUARTER; pl:r / pl:n / pl:u (rename, narrow, all units)
+# then the task picker pl:t:ACTION:ID with its pages pl:p:ACTION:PAGE; pl:ok / pl:x (import).
+PICKER_ACTIONS = ("r", "n", "u")
+
+
+def edit_menu() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(_("➕ Add a task"), callback_data="pl:a")],
+            [InlineKeyboardButton(_("✏️ Rename a task"), callback_data="pl:r")],
+            [InlineKeyboardButton(_("🎯 Narrow a task"), callback_data="pl:n")],
+            [InlineKeyboardButton(_("🌐 Back to all units"), callback_data="pl:u")],
+        ]
+    )
 
 
 def plan_usage() -> str:
@@ -61,7 +80,7 @@ async def plan(update: Update, context: BotContext) -> None:
     args = context.args or []
     if not args:
         await set_pending(context, member, {"kind": PENDING_UPLOAD})
-        await answer(update, plan_usage())
+        await answer(update, plan_usage(), reply_markup=edit_menu())
         return
     ctx = context.app_ctx
     action = args[0].lower()
@@ -94,11 +113,16 @@ async def plan(update: Update, context: BotContext) -> None:
         else:
             await answer(update, plan_usage())
             return
+    await report_edit(update, result, args[1])
+
+
+async def report_edit(update: Update, result: TaskEditResult, code: str) -> bool:
+    """Tells the officer how an edit went; False when the answer must be typed again."""
     texts = {
         TaskEdit.NO_PLAN: _(
             "No plan has been imported yet. Import one with: tdkt-bot import-plan FILE"
         ),
-        TaskEdit.NOT_FOUND: _("There is no task #{code}.").format(code=html.escape(args[1])),
+        TaskEdit.NOT_FOUND: _("There is no task #{code}.").format(code=html.escape(code)),
         TaskEdit.BAD_TITLE: _("Please give a title (at most 2000 characters)."),
         TaskEdit.DUPLICATE: _("This quarter already has a task with that title."),
         TaskEdit.UNKNOWN_TARGETS: _("Unknown unit codes or clusters: {names}").format(
@@ -107,17 +131,18 @@ async def plan(update: Update, context: BotContext) -> None:
     }
     if result.outcome is not TaskEdit.DONE:
         await answer(update, texts[result.outcome])
-        return
+        return result.outcome in (TaskEdit.NO_PLAN, TaskEdit.NOT_FOUND)
     assert result.task is not None
     await answer(
         update,
         _("Saved: task #{code} “{title}”, quarter {quarter}, deadline {date}.").format(
             code=result.task.id,
             title=html.escape(result.task.title),
-            quarter=("I", "II", "III", "IV")[result.task.quarter - 1],
+            quarter=QUARTERS[result.task.quarter - 1],
             date=format_date(result.task.deadline),
         ),
     )
+    return True
 
 
 async def _parse_upload(context: BotContext, file_id: str, name: str) -> ParsedPlan:
@@ -181,6 +206,9 @@ async def document_received(update: Update, context: BotContext) -> None:
 
 @on_cancel(PENDING_UPLOAD)
 @on_cancel("plan-confirm")
+@on_cancel(PENDING_ADD)
+@on_cancel(PENDING_RENAME)
+@on_cancel(PENDING_NARROW)
 async def cancel(update: Update, context: BotContext) -> None:
     assert context.member is not None
     await set_pending(context, context.member, None)
@@ -189,12 +217,15 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 @officer_required
 async def plan_button(update: Update, context: BotContext) -> None:
-    """Import or cancel the previewed plan."""
+    """Import or cancel the previewed plan; the edit buttons."""
     query = update.callback_query
     member = context.member
     assert query is not None and member is not None
+    if query.data not in ("pl:ok", "pl:x"):
+        await edit_button(update, context)
+        return
     pending = member.pending_input or {}
-    if query.data not in ("pl:ok", "pl:x") or pending.get("kind") != "plan-confirm":
+    if pending.get("kind") != "plan-confirm":
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     await query.answer()
@@ -216,6 +247,181 @@ async def plan_button(update: Update, context: BotContext) -> None:
             created=result.tasks_created, unchanged=result.tasks_unchanged
         ),
     )
+
+
+def _picker_text(action: str) -> str:
+    return {
+        "r": _("Which task do you want to rename?"),
+        "n": _("Which task should concern only some units?"),
+        "u": _("Which task should concern every unit again?"),
+    }[action]
+
+
+async def _task_picker(
+    context: BotContext, action: str, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The plan's tasks as buttons pl:t:ACTION:ID, PAGE_SIZE a page."""
+    ctx = context.app_ctx
+    async with ctx.session() as session:
+        plan = await current_plan(session, ctx.today())
+        tasks = await plan_tasks(session, plan.id) if plan else []
+    if not tasks:
+        return _("No plan has been imported yet. Import one with: tdkt-bot import-plan FILE"), None
+    pages = -(-len(tasks) // PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"#{task.id} · {QUARTERS[task.quarter - 1]} · {_short(task.title)}",
+                callback_data=f"pl:t:{action}:{task.id}",
+            )
+        ]
+        for task in tasks[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    ]
+    navigation = []
+    if page > 0:
+        navigation.append(
+            InlineKeyboardButton(_("◀️ Previous"), callback_data=f"pl:p:{action}:{page - 1}")
+        )
+    if page < pages - 1:
+        navigation.append(
+            InlineKeyboardButton(_("Next ▶️"), callback_data=f"pl:p:{action}:{page + 1}")
+        )
+    if navigation:
+        rows.append(navigation)
+    text = (
+        _picker_text(action)
+        + "\n"
+        + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _parse_edit(data: str) -> tuple[str, str, int | None] | None:
+    """(step, action, number) of edit button data, or None when it is malformed."""
+    parts = data.split(":")
+    if len(data.encode()) > 64 or parts[0] != "pl":
+        return None
+    if parts[1:] in (["a"], *([a] for a in PICKER_ACTIONS)):
+        return "menu", parts[1], None
+    if len(parts) == 3 and parts[1] == "q":
+        quarter = decimal_id(parts[2], max_digits=1)
+        return ("quarter", "a", quarter) if quarter in (1, 2, 3, 4) else None
+    if len(parts) == 4 and parts[1] in ("t", "p") and parts[2] in PICKER_ACTIONS:
+        number = decimal_id(parts[3]) if parts[1] == "t" else decimal_id(parts[3], max_digits=4)
+        if number is None:
+            return None
+        return ("task" if parts[1] == "t" else "page"), parts[2], number
+    return None
+
+
+async def edit_button(update: Update, context: BotContext) -> None:
+    """The edit buttons of /plan: choose what to do, the quarter or the task."""
+    query = update.callback_query
+    member = context.member
+    assert query is not None and member is not None
+    parsed = _parse_edit(query.data or "")
+    if parsed is not None and parsed[0] == "task":
+        async with context.app_ctx.session() as session:
+            if await session.get(Task, parsed[2]) is None:  # forged: no question for nothing
+                parsed = None
+    if parsed is None or not isinstance(query.message, Message):
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    step, action, number = parsed
+    assert number is not None or step == "menu"
+    await query.answer()
+    if step == "menu" and action == "a":
+        await set_pending(context, member, None)
+        rows = [
+            InlineKeyboardButton(
+                _("Quarter {quarter}").format(quarter=q), callback_data=f"pl:q:{n}"
+            )
+            for n, q in enumerate(QUARTERS, start=1)
+        ]
+        await answer(
+            update,
+            _("Which quarter is the new task for?"),
+            reply_markup=InlineKeyboardMarkup([rows]),
+        )
+    elif step == "menu":
+        await set_pending(context, member, None)
+        text, markup = await _task_picker(context, action, 0)
+        await answer(update, text, reply_markup=markup)
+    elif step == "page":
+        text, markup = await _task_picker(context, action, number or 0)
+        try:
+            await query.message.edit_text(text, reply_markup=markup)
+        except BadRequest as error:  # the same page pressed twice
+            if "not modified" not in str(error).lower():
+                raise
+    elif step == "quarter":
+        await set_pending(context, member, {"kind": PENDING_ADD, "quarter": number})
+        await answer(
+            update,
+            _("Send the title of the new task for quarter {quarter}, or /cancel.").format(
+                quarter=QUARTERS[(number or 1) - 1]
+            ),
+        )
+    elif action == "r":
+        await set_pending(context, member, {"kind": PENDING_RENAME, "id": number})
+        await answer(
+            update, _("Send the new title of task #{code}, or /cancel.").format(code=number)
+        )
+    elif action == "n":
+        await set_pending(context, member, {"kind": PENDING_NARROW, "id": number})
+        await answer(
+            update,
+            _(
+                "Send the unit codes or cluster names that task #{code} concerns, separated by "
+                "commas, or /cancel."
+            ).format(code=number),
+        )
+    else:
+        await set_pending(context, member, None)
+        ctx = context.app_ctx
+        async with ctx.session() as session:
+            result = await service.set_task_audience(
+                session, member, int(number or 0), [], now=ctx.now()
+            )
+        await report_edit(update, result, str(number))
+
+
+@on_pending(PENDING_ADD)
+@on_pending(PENDING_RENAME)
+@on_pending(PENDING_NARROW)
+async def edit_answer_received(update: Update, context: BotContext) -> None:
+    """The typed title or units for the edit chosen with buttons."""
+    member = context.member
+    message = update.effective_message
+    assert member is not None and message is not None and member.pending_input is not None
+    if not member.is_officer:
+        await set_pending(context, member, None)
+        return
+    pending = member.pending_input
+    typed = (message.text or "").strip()
+    ctx = context.app_ctx
+    async with ctx.session() as session:
+        if pending["kind"] == PENDING_ADD:
+            result = await service.add_task(
+                session, member, int(pending["quarter"]), typed, today=ctx.today(), now=ctx.now()
+            )
+        elif pending["kind"] == PENDING_RENAME:
+            result = await service.rename_task(
+                session, member, int(pending["id"]), typed, now=ctx.now()
+            )
+        else:
+            targets = typed.replace(";", ",").split(",")
+            if not any(t.strip() for t in targets):
+                await answer(update, _("Please send unit codes or cluster names, or /cancel."))
+                return
+            result = await service.set_task_audience(
+                session, member, int(pending["id"]), targets, now=ctx.now()
+            )
+    if await report_edit(update, result, str(pending.get("id", ""))):
+        await set_pending(context, member, None)
+    else:
+        await answer(update, _("Please send it again, or /cancel."))
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
