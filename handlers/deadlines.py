@@ -27,7 +27,7 @@ TITLE_SHOWN = 60
 PENDING_DEADLINE = "deadline-date"
 
 
-def _short(title: str) -> str:
+def short_title(title: str) -> str:
     return title if len(title) <= TITLE_SHOWN else title[: TITLE_SHOWN - 1] + "…"
 
 
@@ -43,7 +43,7 @@ async def _task_picker(context: BotContext, page: int) -> tuple[str, InlineKeybo
     rows = [
         [
             InlineKeyboardButton(
-                f"#{task.id} · {format_date(task.deadline)} · {_short(task.title)}",
+                f"#{task.id} · {format_date(task.deadline)} · {short_title(task.title)}",
                 callback_data=f"dl:{task.id}",
             )
         ]
@@ -187,7 +187,7 @@ async def _apply(update: Update, context: BotContext, task_id: int, typed: str) 
             "follow the new date."
         ).format(
             code=task_id,
-            title=html.escape(_short(result.task.title)),
+            title=html.escape(short_title(result.task.title)),
             after=format_date(deadline),
             before=format_date(result.before),
         ),

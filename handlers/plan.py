@@ -17,7 +17,7 @@ from bot.services.deadlines import ROMAN_QUARTERS
 from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_file
 from bot.services.plans import TaskEdit, TaskEditResult, current_plan, plan_tasks
 from handlers.common import BotContext, answer, decimal_id, officer_required, set_pending
-from handlers.deadlines import PAGE_SIZE, _short
+from handlers.deadlines import PAGE_SIZE, short_title
 from handlers.pending import on_cancel, on_pending
 from models import Task
 
@@ -272,7 +272,7 @@ async def _task_picker(
     rows = [
         [
             InlineKeyboardButton(
-                f"#{task.id} · {QUARTERS[task.quarter - 1]} · {_short(task.title)}",
+                f"#{task.id} · {QUARTERS[task.quarter - 1]} · {short_title(task.title)}",
                 callback_data=f"pl:t:{action}:{task.id}",
             )
         ]
