@@ -6,10 +6,12 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import make_engine, make_sessionmaker
 from models import Invite, Plan, Task, Unit
@@ -298,33 +300,40 @@ async def atdkt(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     return process.returncode or 0, out.decode(), err.decode()
 
 
-async def test_remind_dry_run_then_send_once(api: FakeBotApi, database_url: str) -> None:
-    from datetime import UTC, datetime
-
+async def seed_head_of_pgd(session: AsyncSession, plan_file: Path, now: datetime) -> None:
+    """The district's units, a plan, and unit head 4242 of PGD (Phạm Minh)."""
     from bot.services.plan_parser import parse_plan_file
     from bot.services.plans import import_plan
     from bot.services.unit_import import import_units, read_unit_rows
-    from models import Member, OutboxMessage
+    from models import Member
+
+    await import_units(session, read_unit_rows(UNITS_CSV), now=now)
+    await import_plan(session, parse_plan_file(plan_file), now=now)
+    unit = await session.scalar(select(Unit).where(Unit.code == "PGD"))
+    assert unit is not None
+    session.add(
+        Member(
+            telegram_id=4242,
+            full_name="Phạm Minh",
+            language="vi",
+            role="head",
+            unit_id=unit.id,
+            active=True,
+            created_at=now,
+        )
+    )
+    await session.commit()
+
+
+async def test_remind_dry_run_then_send_once(api: FakeBotApi, database_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from models import OutboxMessage
 
     engine = make_engine(database_url)
     now = datetime(2020, 6, 1, tzinfo=UTC)
     async with make_sessionmaker(engine)() as session:
-        await import_units(session, read_unit_rows(UNITS_CSV), now=now)
-        await import_plan(session, parse_plan_file(PLAN_2020), now=now)
-        unit = await session.scalar(select(Unit).where(Unit.code == "PGD"))
-        assert unit is not None
-        session.add(
-            Member(
-                telegram_id=4242,
-                full_name="Phạm Minh",
-                language="vi",
-                role="head",
-                unit_id=unit.id,
-                active=True,
-                created_at=now,
-            )
-        )
-        await session.commit()
+        await seed_head_of_pgd(session, PLAN_2020, now)
     env = {
         "TDKT_DATABASE_URL": database_url,
         "TDKT_BOT_TOKEN": TOKEN,
@@ -365,11 +374,8 @@ async def test_remind_at_a_future_time_drains_with_the_real_clock(
     outbox are judged by the real time, and what the pass planned goes out now."""
     from datetime import UTC, date, datetime, timedelta
 
-    from bot.services.plan_parser import parse_plan_file
-    from bot.services.plans import import_plan
-    from bot.services.unit_import import import_units, read_unit_rows
     from bot.services.working_days import WorkingCalendar
-    from models import Member, OutboxMessage, OutboxStatus
+    from models import OutboxMessage, OutboxStatus
 
     real_now = datetime.now(UTC)
     year = real_now.year + 2
@@ -397,21 +403,7 @@ async def test_remind_at_a_future_time_drains_with_the_real_clock(
     engine = make_engine(database_url)
     sessionmaker = make_sessionmaker(engine)
     async with sessionmaker() as session:
-        await import_units(session, read_unit_rows(UNITS_CSV), now=real_now)
-        await import_plan(session, parse_plan_file(plan_file), now=real_now)
-        unit = await session.scalar(select(Unit).where(Unit.code == "PGD"))
-        assert unit is not None
-        session.add(
-            Member(
-                telegram_id=4242,
-                full_name="Phạm Minh",
-                language="vi",
-                role="head",
-                unit_id=unit.id,
-                active=True,
-                created_at=real_now,
-            )
-        )
+        await seed_head_of_pgd(session, plan_file, real_now)
         session.add_all(
             [
                 # Being sent right now by the running bot on another host.
