@@ -87,14 +87,10 @@ class RateLimiter:
     Spacing is kept between the moments sends actually start, not between slots handed out
     in advance: after the event loop stalls, waiters go out one by one, not in a burst that
     Telegram would answer with 429. A 1% margin absorbs the jitter on the way to Telegram.
-    A waiter that wakes a little late (a busy event loop) is made up for on the next send,
-    up to `CATCH_UP` seconds: less than the margin, so 30 sends still span over a second,
-    and the lateness of each wake-up does not add up over a long broadcast.
     Time and sleep are injectable so that the spacing can be checked without waiting.
     """
 
     MARGIN = 1.01
-    CATCH_UP = 0.008
 
     def __init__(
         self,
@@ -125,16 +121,13 @@ class RateLimiter:
         if chat_wait > 0:
             await self._sleep(chat_wait)
         async with self._lock:
-            slept = False
             while True:
                 now = self._monotonic()
                 start = max(self._last + self.interval, self._paused_until)
                 if start <= now:
                     break
                 await self._sleep(start - now)
-                slept = True
-            # After a sleep, `start` is when this send was due; an idle limiter owes nothing.
-            self._last = max(start, now - self.CATCH_UP) if slept else now
+            self._last = now
             self._chat_next[chat_id] = now + self._chat_interval
         return now
 

