@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -31,7 +32,16 @@ def short_title(title: str) -> str:
     return title if len(title) <= TITLE_SHOWN else title[: TITLE_SHOWN - 1] + "…"
 
 
-async def _task_picker(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def task_picker(
+    context: BotContext,
+    page: int,
+    *,
+    question: str,
+    label: Callable[[Task], str],
+    pick_data: Callable[[int], str],
+    page_data: Callable[[int], str],
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The current plan's tasks as buttons, PAGE_SIZE a page (for /deadline and /plan)."""
     ctx = context.app_ctx
     async with ctx.session() as session:
         plan = await current_plan(session, ctx.today())
@@ -43,25 +53,32 @@ async def _task_picker(context: BotContext, page: int) -> tuple[str, InlineKeybo
     rows = [
         [
             InlineKeyboardButton(
-                f"#{task.id} · {format_date(task.deadline)} · {short_title(task.title)}",
-                callback_data=f"dl:{task.id}",
+                f"#{task.id} · {label(task)} · {short_title(task.title)}",
+                callback_data=pick_data(task.id),
             )
         ]
         for task in tasks[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     ]
     navigation = []
     if page > 0:
-        navigation.append(InlineKeyboardButton(_("◀️ Previous"), callback_data=f"dlp:{page - 1}"))
+        navigation.append(InlineKeyboardButton(_("◀️ Previous"), callback_data=page_data(page - 1)))
     if page < pages - 1:
-        navigation.append(InlineKeyboardButton(_("Next ▶️"), callback_data=f"dlp:{page + 1}"))
+        navigation.append(InlineKeyboardButton(_("Next ▶️"), callback_data=page_data(page + 1)))
     if navigation:
         rows.append(navigation)
-    text = (
-        _("Which task's deadline do you want to change?")
-        + "\n"
-        + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
-    )
+    text = question + "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
     return text, InlineKeyboardMarkup(rows)
+
+
+async def _task_picker(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    return await task_picker(
+        context,
+        page,
+        question=_("Which task's deadline do you want to change?"),
+        label=lambda task: format_date(task.deadline),
+        pick_data=lambda task_id: f"dl:{task_id}",
+        page_data=lambda number: f"dlp:{number}",
+    )
 
 
 @officer_required

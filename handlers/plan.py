@@ -15,9 +15,9 @@ from bot.i18n import _, format_date
 from bot.services import plans as service
 from bot.services.deadlines import ROMAN_QUARTERS
 from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_file
-from bot.services.plans import TaskEdit, TaskEditResult, current_plan, plan_tasks
+from bot.services.plans import TaskEdit, TaskEditResult
 from handlers.common import BotContext, answer, decimal_id, officer_required, set_pending
-from handlers.deadlines import PAGE_SIZE, short_title
+from handlers.deadlines import task_picker
 from handlers.pending import on_cancel, on_pending
 from models import Task
 
@@ -261,40 +261,14 @@ async def _task_picker(
     context: BotContext, action: str, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The plan's tasks as buttons pl:t:ACTION:ID, PAGE_SIZE a page."""
-    ctx = context.app_ctx
-    async with ctx.session() as session:
-        plan = await current_plan(session, ctx.today())
-        tasks = await plan_tasks(session, plan.id) if plan else []
-    if not tasks:
-        return _("No plan has been imported yet. Import one with: tdkt-bot import-plan FILE"), None
-    pages = -(-len(tasks) // PAGE_SIZE)
-    page = min(max(page, 0), pages - 1)
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"#{task.id} · {QUARTERS[task.quarter - 1]} · {short_title(task.title)}",
-                callback_data=f"pl:t:{action}:{task.id}",
-            )
-        ]
-        for task in tasks[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    ]
-    navigation = []
-    if page > 0:
-        navigation.append(
-            InlineKeyboardButton(_("◀️ Previous"), callback_data=f"pl:p:{action}:{page - 1}")
-        )
-    if page < pages - 1:
-        navigation.append(
-            InlineKeyboardButton(_("Next ▶️"), callback_data=f"pl:p:{action}:{page + 1}")
-        )
-    if navigation:
-        rows.append(navigation)
-    text = (
-        _picker_text(action)
-        + "\n"
-        + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
+    return await task_picker(
+        context,
+        page,
+        question=_picker_text(action),
+        label=lambda task: QUARTERS[task.quarter - 1],
+        pick_data=lambda task_id: f"pl:t:{action}:{task_id}",
+        page_data=lambda number: f"pl:p:{action}:{number}",
     )
-    return text, InlineKeyboardMarkup(rows)
 
 
 def _parse_edit(data: str) -> tuple[str, str, int | None] | None:
