@@ -48,15 +48,12 @@ async def broadcast(update: Update, context: BotContext) -> None:
     )
 
 
-@on_pending(PENDING_CONTENT)
+@on_pending(PENDING_CONTENT, officers_only=True)
 async def content_received(update: Update, context: BotContext) -> None:
     """The guidance itself; then the audience is chosen with buttons."""
     member = context.member
     message = update.effective_message
     assert member is not None and message is not None
-    if not member.is_officer:
-        await set_pending(context, member, None)
-        return
     file_kind = file_id = file_name = None
     if message.document is not None:
         file_kind, file_id = "document", message.document.file_id
@@ -102,15 +99,12 @@ async def content_received(update: Update, context: BotContext) -> None:
     await answer(update, _("Who should receive it?"), reply_markup=InlineKeyboardMarkup(rows))
 
 
-@on_pending(PENDING_UNITS)
+@on_pending(PENDING_UNITS, officers_only=True)
 async def units_received(update: Update, context: BotContext) -> None:
     """The unit codes typed for 'Chosen units'."""
     member = context.member
     message = update.effective_message
     assert member is not None and message is not None and member.pending_input is not None
-    if not member.is_officer:
-        await set_pending(context, member, None)
-        return
     codes = [code for code in (message.text or "").replace(";", ",").split(",")]
     ctx = context.app_ctx
     async with ctx.session() as session:

@@ -141,15 +141,12 @@ async def task_chosen(update: Update, context: BotContext) -> None:
     )
 
 
-@on_pending(PENDING_DEADLINE)
+@on_pending(PENDING_DEADLINE, officers_only=True)
 async def date_received(update: Update, context: BotContext) -> None:
     """The typed date for the chosen task."""
     member = context.member
     message = update.effective_message
     assert member is not None and message is not None and member.pending_input is not None
-    if not member.is_officer:
-        await set_pending(context, member, None)
-        return
     if await _apply(update, context, int(member.pending_input["id"]), message.text or ""):
         await set_pending(context, member, None)
 

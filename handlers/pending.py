@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,18 +16,36 @@ from telegram.ext import (
 )
 
 from bot.i18n import _
-from handlers.common import BotContext, answer
+from handlers.common import BotContext, answer, set_pending
 
 PendingHandler = Callable[[Update, BotContext], Awaitable[Any]]
 HANDLERS: dict[str, PendingHandler] = {}
 CANCELLERS: dict[str, PendingHandler] = {}
 
 
-def on_pending(kind: str) -> Callable[[PendingHandler], PendingHandler]:
-    """Registers the handler for answers while `member.pending_input["kind"] == kind`."""
+def on_pending(
+    kind: str, *, officers_only: bool = False
+) -> Callable[[PendingHandler], PendingHandler]:
+    """Registers the handler for answers while `member.pending_input["kind"] == kind`.
+
+    With `officers_only`, an answer from a member who is no longer an officer drops the
+    question instead of reaching the handler."""
 
     def decorator(handler: PendingHandler) -> PendingHandler:
-        HANDLERS[kind] = handler
+        if not officers_only:
+            HANDLERS[kind] = handler
+            return handler
+
+        @functools.wraps(handler)
+        async def officer_answer(update: Update, context: BotContext) -> Any:
+            member = context.member
+            if member is None or not member.is_officer:
+                if member is not None:
+                    await set_pending(context, member, None)
+                return None
+            return await handler(update, context)
+
+        HANDLERS[kind] = officer_answer
         return handler
 
     return decorator

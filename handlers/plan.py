@@ -154,15 +154,12 @@ async def _parse_upload(context: BotContext, file_id: str, name: str) -> ParsedP
         return parse_plan_file(path)
 
 
-@on_pending(PENDING_UPLOAD)
+@on_pending(PENDING_UPLOAD, officers_only=True)
 async def document_received(update: Update, context: BotContext) -> None:
     """The plan document: parse it and show what would be imported."""
     member = context.member
     message = update.effective_message
     assert member is not None and message is not None
-    if not member.is_officer:
-        await set_pending(context, member, None)
-        return
     document = message.document
     if document is None:
         await answer(update, _("Please send the plan as a .txt or .docx document, or /cancel."))
@@ -361,17 +358,14 @@ async def edit_button(update: Update, context: BotContext) -> None:
         await report_edit(update, result, str(number))
 
 
-@on_pending(PENDING_ADD)
-@on_pending(PENDING_RENAME)
-@on_pending(PENDING_NARROW)
+@on_pending(PENDING_ADD, officers_only=True)
+@on_pending(PENDING_RENAME, officers_only=True)
+@on_pending(PENDING_NARROW, officers_only=True)
 async def edit_answer_received(update: Update, context: BotContext) -> None:
     """The typed title or units for the edit chosen with buttons."""
     member = context.member
     message = update.effective_message
     assert member is not None and message is not None and member.pending_input is not None
-    if not member.is_officer:
-        await set_pending(context, member, None)
-        return
     pending = member.pending_input
     typed = (message.text or "").strip()
     ctx = context.app_ctx

@@ -123,14 +123,12 @@ async def review_button(update: Update, context: BotContext) -> None:
     await answer(update, question.format(code=nomination_id))
 
 
-@on_pending(PENDING_REASON)
+@on_pending(PENDING_REASON, officers_only=True)
 async def reason_received(update: Update, context: BotContext) -> None:
     """The reason typed after Reject or Return."""
     member = context.member
     message = update.effective_message
     assert member is not None and message is not None and member.pending_input is not None
-    if not member.is_officer:
-        return
     if not message.text or not message.text.strip():
         await answer(update, _("Please send the reason as text, or /cancel."))
         return

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models import AuditLog, Task
+from models import AuditLog, Member, Role, Task
 from tests.auxil.harness import BotHarness, button_data
 from tests.conftest import join, local
 
@@ -91,3 +91,23 @@ async def test_reminders_follow_a_changed_deadline(seeded: BotHarness, officer_i
     reminder = seeded.api.sent(701)[-1].text
     assert f"#{task.id}</b>" in reminder
     assert "Thời hạn: 20/06/2020 (còn 8 ngày)" in reminder
+
+
+async def test_an_answer_after_losing_the_officer_role_drops_the_question(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    """The role is checked again when the typed answer arrives, not only at the button."""
+    officer = seeded.user(officer_id, "Bình")
+    task = await _task(seeded, 2, 3)
+    picker = await officer.send("/deadline")
+    await officer.press(picker.last_message(), f"dl:{task.id}")
+    async with seeded.ctx.session() as session:
+        member = await session.scalar(select(Member).where(Member.telegram_id == officer_id))
+        assert member is not None and member.pending_input is not None
+        member.role = Role.HEAD.value
+        await session.commit()
+    await officer.send("15/07/2020")
+    assert (await _task(seeded, 2, 3)).deadline == date(2020, 6, 30)
+    async with seeded.ctx.session() as session:
+        member = await session.scalar(select(Member).where(Member.telegram_id == officer_id))
+    assert member is not None and member.pending_input is None
