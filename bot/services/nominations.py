@@ -306,10 +306,7 @@ async def cancel_draft(
     action: str = "cancel-nomination",
 ) -> None:
     """Drops the draft: nothing half-filled is ever submitted; an edit leaves the original."""
-    draft.status = NominationStatus.ABANDONED.value
-    draft.step = None
-    draft.updated_at = now
-    await _set_pending(session, member, None)
+    await _abandon(session, member, draft, now=now)
     audit.record(
         session,
         at=now,
@@ -320,6 +317,16 @@ async def cancel_draft(
         details={"replaces": draft.replaces_id},
     )
     await session.commit()
+
+
+async def _abandon(
+    session: AsyncSession, member: Member, draft: Nomination, *, now: datetime
+) -> None:
+    """The draft is closed and the member no longer asked about it (not yet committed)."""
+    draft.status = NominationStatus.ABANDONED.value
+    draft.step = None
+    draft.updated_at = now
+    await _set_pending(session, member, None)
 
 
 def is_complete(draft: Nomination) -> bool:
@@ -429,9 +436,7 @@ async def submit(
         original.submitted_at = now
         original.updated_at = now
         original.decision_reason = None
-        draft.status = NominationStatus.ABANDONED.value
-        draft.step = None
-        await _set_pending(session, member, None)
+        await _abandon(session, member, draft, now=now)
         audit.record(
             session,
             at=now,
@@ -473,10 +478,7 @@ async def _drop_edit(
     now: datetime,
 ) -> SubmitResult:
     """Closes an edit whose original is no longer open; nothing is filed."""
-    draft.status = NominationStatus.ABANDONED.value
-    draft.step = None
-    draft.updated_at = now
-    await _set_pending(session, member, None)
+    await _abandon(session, member, draft, now=now)
     audit.record(
         session,
         at=now,
