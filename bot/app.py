@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import BaseRequest
 
+from bot.aiohttp_request import AiohttpRequest, make_bot
 from bot.broadcast_monitor import BroadcastMonitor
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -33,7 +33,6 @@ def build_application(
     settings: Settings,
     *,
     clock: Clock | None = None,
-    request: BaseRequest | None = None,
     rate_limit: bool = True,
     background: bool = True,
 ) -> Application:  # type: ignore[type-arg]
@@ -55,8 +54,8 @@ def build_application(
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    if request is not None:
-        builder = builder.request(request)
+    # Replies and getUpdates each get their own pool, as python-telegram-bot requires.
+    builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connections=1))
     application = builder.build()
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.db_busy_timeout_ms)
     ctx = AppContext(
@@ -69,11 +68,7 @@ def build_application(
     # The sender has its own Bot and connection pool, so that long broadcasts never hold up
     # replies, and no client-side rate limiter that would swallow its 429s.
     application.bot_data["outbox_sender"] = OutboxSender(
-        Bot(
-            settings.require_token(),
-            base_url=settings.api_base_url,
-            base_file_url=settings.api_file_url,
-        ),
+        make_bot(settings),
         ctx.sessionmaker,
         ctx.clock,
         per_second=settings.send_per_second,

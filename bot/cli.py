@@ -440,14 +440,11 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _fetch_username(settings: Settings) -> str:
-    from telegram import Bot
     from telegram.error import TelegramError
 
-    bot = Bot(
-        settings.require_token(),
-        base_url=settings.api_base_url,
-        base_file_url=settings.api_file_url,
-    )
+    from bot.aiohttp_request import make_bot
+
+    bot = make_bot(settings)
     try:
         async with bot:
             return bot.username
@@ -528,15 +525,10 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> object:
-    from telegram import Bot
-
+    from bot.aiohttp_request import make_bot
     from bot.outbox_sender import OutboxSender
 
-    bot = Bot(
-        settings.require_token(),
-        base_url=settings.api_base_url,
-        base_file_url=settings.api_file_url,
-    )
+    bot = make_bot(settings)
     async with bot:
         sender = OutboxSender(
             bot,

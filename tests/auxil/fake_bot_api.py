@@ -110,7 +110,7 @@ class FakeBotApi:
 
     async def go_away(self) -> None:
         """The server disappears: its listening socket and open connections are closed, so
-        the bot's requests are refused (httpx.ConnectError) until `come_back()`."""
+        the bot's connections are refused until `come_back()`."""
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()

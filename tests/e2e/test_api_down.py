@@ -31,7 +31,7 @@ def _polling_failed(caplog: pytest.LogCaptureFixture) -> bool:
     return any(
         record.exc_info is not None
         and isinstance(record.exc_info[1], NetworkError)
-        and "ConnectError" in str(record.exc_info[1])
+        and "ClientConnectorError" in str(record.exc_info[1])
         for record in caplog.records
         if record.name.startswith("telegram.ext")
     )
@@ -65,7 +65,7 @@ async def test_the_bot_api_gone_for_a_minute_then_back(
         if message.id in {m.id for m in pending}:
             assert message.status == OutboxStatus.PENDING.value, message.last_error
             assert message.attempts >= 1
-            assert "ConnectError" in (message.last_error or ""), message.last_error
+            assert "ClientConnectorError" in (message.last_error or ""), message.last_error
     assert not api.sent(since=mark)
     # The polling loop is refused too (its long poll is cut, it retries after 1 s, 2.5 s...).
     async with asyncio.timeout(10):
