@@ -6,7 +6,9 @@ build and parse each request in pure Python); with aiohttp, whose HTTP parser is
 costs about half as much (`bench/`, B2). Behaviour is the library's: the status code and body
 go back to `BaseRequest`, which turns them into results and `TelegramError`s; a timeout becomes
 `TimedOut` and any other failure to talk to the server `NetworkError`, as with httpx. Proxies
-come from the usual environment variables (HTTPS_PROXY, …), as they do for httpx.
+come from the usual environment variables (HTTPS_PROXY, NO_PROXY, …), as they do for httpx;
+they are looked up once per server, not on every call (aiohttp's `trust_env` would look them
+up, and a ~/.netrc, in a worker thread each time).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram import Bot
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 from bot.config import Settings
 
@@ -44,6 +48,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str | None, int | None], tuple[Any, Any]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -54,8 +59,8 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,
             )
+        self._proxies: dict[tuple[str, str | None, int | None], tuple[Any, Any]] = {}
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -101,13 +106,26 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
             connect=None if connect is None or pool is None else connect + pool,
         )
+        proxy, proxy_auth = self._proxy_for(url)
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=data, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    def _proxy_for(self, url: str) -> tuple[Any, Any]:
+        target = URL(url)
+        key = (target.scheme, target.host, target.port)
+        if key not in self._proxies:
+            try:
+                self._proxies[key] = get_env_proxy_for_url(target)
+            except LookupError:
+                self._proxies[key] = (None, None)
+        return self._proxies[key]
 
 
 def _or(value: Any, default: float | None) -> float | None:

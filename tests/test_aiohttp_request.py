@@ -85,3 +85,19 @@ async def test_a_refused_connection_is_a_network_error() -> None:
 async def test_unused_transport_refuses_requests() -> None:
     with pytest.raises(RuntimeError):
         await AiohttpRequest().do_request("http://127.0.0.1:1/getMe", "POST")
+
+
+def test_proxy_comes_from_the_environment_once_per_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "bot-api.local")
+    request = AiohttpRequest()
+    proxy, _auth = request._proxy_for("https://api.telegram.org/bot123/getMe")
+    assert str(proxy) == "http://proxy.example:3128"
+    assert request._proxy_for("https://bot-api.local/bot123/getMe") == (None, None)
+    monkeypatch.delenv("HTTPS_PROXY")
+    # Looked up once: the second call to the same server does not read the environment again.
+    assert str(request._proxy_for("https://api.telegram.org/bot123/sendMessage")[0]) == (
+        "http://proxy.example:3128"
+    )

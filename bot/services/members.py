@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -23,14 +23,18 @@ class Sender:
     language_code: str | None
 
 
+# Built once: it runs on every update.
+_MEMBER_BY_TELEGRAM_ID = (
+    select(Member)
+    .where(Member.telegram_id == bindparam("user_id"))
+    .options(joinedload(Member.unit).joinedload(Unit.cluster))
+    .execution_options(populate_existing=True)
+)
+
+
 async def find_member(session: AsyncSession, user_id: int) -> Member | None:
-    """The member with their unit and its cluster, in one statement (it runs on every update)."""
-    return await session.scalar(
-        select(Member)
-        .where(Member.telegram_id == user_id)
-        .options(joinedload(Member.unit).joinedload(Unit.cluster))
-        .execution_options(populate_existing=True)
-    )
+    """The member with their unit and its cluster, in one statement."""
+    return await session.scalar(_MEMBER_BY_TELEGRAM_ID, {"user_id": user_id})
 
 
 async def identify(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -60,41 +60,84 @@ def task_applies_to(unit_id: int, cluster_id: int | None) -> ColumnElement[bool]
     )
 
 
+def _applies_to_bound() -> ColumnElement[bool]:
+    """`task_applies_to` for the unit and cluster given as parameters when it runs (a unit with
+    no cluster passes NULL, which matches no audience row)."""
+    return or_(
+        ~exists().where(TaskAudience.task_id == Task.id),
+        exists().where(
+            TaskAudience.task_id == Task.id,
+            or_(
+                TaskAudience.unit_id == bindparam("unit_id"),
+                TaskAudience.cluster_id == bindparam("cluster_id"),
+            ),
+        ),
+    )
+
+
+# The statements of a /tasks or a done press are built once: building and keying a select with
+# these conditions costs more in Python than SQLite takes to run it.
+_UNIT_TASK_LINES = (
+    select(
+        Task.id,
+        Task.quarter,
+        Plan.year,
+        Task.title,
+        Task.deadline,
+        TaskReport.done,
+        TaskReport.done_at,
+    )
+    .join(Plan, Plan.id == Task.plan_id)
+    .outerjoin(
+        TaskReport,
+        and_(TaskReport.task_id == Task.id, TaskReport.unit_id == bindparam("unit_id")),
+    )
+    .where(
+        _applies_to_bound(),
+        or_(
+            and_(Plan.year == bindparam("year"), Task.quarter == bindparam("quarter")),
+            and_(
+                Task.deadline < bindparam("today"),
+                Task.deadline >= bindparam("window_start"),
+                or_(TaskReport.id.is_(None), TaskReport.done.is_(False)),
+            ),
+        ),
+    )
+    .order_by(Task.deadline, Task.quarter, Task.position, Task.id)
+)
+_TASK_FOR_UNIT = select(Task).where(Task.id == bindparam("task_id"), _applies_to_bound())
+_UNIT_REPORT = select(TaskReport).where(
+    TaskReport.task_id == bindparam("task_id"), TaskReport.unit_id == bindparam("unit_id")
+)
+
+
 async def unit_task_lines(
     session: AsyncSession, unit: Unit, *, now: datetime, tz: ZoneInfo
 ) -> list[TaskLine]:
     """The current quarter's tasks (done or not) and open overdue ones, oldest deadline first."""
     today = now.astimezone(tz).date()
-    quarter = quarter_of(today)
     rows = await session.execute(
-        select(Task, Plan.year, TaskReport)
-        .join(Plan, Plan.id == Task.plan_id)
-        .outerjoin(TaskReport, and_(TaskReport.task_id == Task.id, TaskReport.unit_id == unit.id))
-        .where(
-            task_applies_to(unit.id, unit.cluster_id),
-            or_(
-                and_(Plan.year == today.year, Task.quarter == quarter),
-                and_(
-                    Task.deadline < today,
-                    Task.deadline >= overdue_window_start(today),
-                    or_(TaskReport.id.is_(None), TaskReport.done.is_(False)),
-                ),
-            ),
-        )
-        .order_by(Task.deadline, Task.quarter, Task.position, Task.id)
+        _UNIT_TASK_LINES,
+        {
+            "unit_id": unit.id,
+            "cluster_id": unit.cluster_id,
+            "year": today.year,
+            "quarter": quarter_of(today),
+            "today": today,
+            "window_start": overdue_window_start(today),
+        },
     )
     lines = []
-    for task, year, report in rows:
-        done = bool(report and report.done)
-        done_on = report.done_at.astimezone(tz).date() if done and report.done_at else None
+    for task_id, quarter, year, title, deadline, done, done_at in rows:
+        done_on = done_at.astimezone(tz).date() if done and done_at else None
         lines.append(
             TaskLine(
-                task_id=task.id,
-                quarter=task.quarter,
+                task_id=task_id,
+                quarter=quarter,
                 year=year,
-                title=task.title,
-                deadline=task.deadline,
-                done=done,
+                title=title,
+                deadline=deadline,
+                done=bool(done),
                 done_on=done_on,
                 can_undo=done_on == today,
             )
@@ -107,10 +150,13 @@ async def _task_for_member(session: AsyncSession, member: Member, task_id: int) 
     if not member.active or member.unit_id is None or member.unit is None:
         return None
     return await session.scalar(
-        select(Task).where(
-            Task.id == task_id, task_applies_to(member.unit_id, member.unit.cluster_id)
-        )
+        _TASK_FOR_UNIT,
+        {"task_id": task_id, "unit_id": member.unit_id, "cluster_id": member.unit.cluster_id},
     )
+
+
+async def _unit_report(session: AsyncSession, task_id: int, unit_id: int) -> TaskReport | None:
+    return await session.scalar(_UNIT_REPORT, {"task_id": task_id, "unit_id": unit_id})
 
 
 async def report_done(
@@ -135,11 +181,7 @@ async def report_done(
         return ReportResult(ReportOutcome.NOT_ALLOWED)
     assert member.unit_id is not None
     note = (note or "").strip()[:MAX_NOTE_LENGTH] or None
-    report = await session.scalar(
-        select(TaskReport).where(
-            TaskReport.task_id == task.id, TaskReport.unit_id == member.unit_id
-        )
-    )
+    report = await _unit_report(session, task.id, member.unit_id)
     before = _snapshot(report)
     if report is not None and report.done:
         if note is None and file_id is None:
@@ -186,11 +228,8 @@ async def undo_done(
     task = await _task_for_member(session, member, task_id)
     if task is None:
         return ReportResult(ReportOutcome.NOT_ALLOWED)
-    report = await session.scalar(
-        select(TaskReport).where(
-            TaskReport.task_id == task.id, TaskReport.unit_id == member.unit_id
-        )
-    )
+    assert member.unit_id is not None
+    report = await _unit_report(session, task.id, member.unit_id)
     if report is None or not report.done or report.done_at is None:
         return ReportResult(ReportOutcome.NOT_DONE, task)
     if report.done_at.astimezone(tz).date() != now.astimezone(tz).date():
