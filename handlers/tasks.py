@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -15,6 +16,7 @@ from bot.services.tasks import (
     ReportOutcome,
     TaskLine,
     report_done,
+    reportable_task,
     undo_done,
     unit_task_lines,
 )
@@ -24,14 +26,17 @@ from handlers.common import (
     decimal_id,
     parse_callback,
     refuse,
+    set_pending,
     unit_member_required,
 )
+from handlers.pending import on_cancel, on_pending
 
 PAGE_SIZE = 10
 TITLE_SHOWN = 300
 # Telegram bots may download files up to this size; larger ones could never be retrieved.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 TASK_CODE = re.compile(r"#(\d{1,9})\b")
+PENDING_NOTE = "task-note"
 
 
 def task_status(line: TaskLine, today_ordinal: int) -> str:
@@ -76,15 +81,22 @@ def render_task_page(
                     )
                 ]
             )
-        elif line.can_undo:
-            buttons.append(
-                [
+        else:
+            row = [
+                InlineKeyboardButton(
+                    _("📎 Note #{code}").format(code=line.task_id),
+                    callback_data=f"note:{line.task_id}",
+                )
+            ]
+            if line.can_undo:
+                row.insert(
+                    0,
                     InlineKeyboardButton(
                         _("↩️ Undo #{code}").format(code=line.task_id),
                         callback_data=f"undo:{line.task_id}:{page}",
-                    )
-                ]
-            )
+                    ),
+                )
+            buttons.append(row)
     if pages > 1:
         navigation = []
         if page > 0:
@@ -161,6 +173,7 @@ async def _report(
     file_id: str | None = None,
     file_name: str | None = None,
     attach_only: bool = False,
+    toast: bool = False,
 ) -> ReportOutcome:
     member = context.member
     assert member is not None
@@ -183,6 +196,15 @@ async def _report(
         return result.outcome
     assert result.task is not None
     title = html.escape(result.task.title)
+    if toast and update.callback_query is not None:
+        # A press is answered by the press's own notice; the list is refreshed by the caller.
+        # Notes are attached with the 📎 button of the task in the list.
+        notices = {
+            ReportOutcome.DONE: _("✅ Recorded: task #{code} is done."),
+            ReportOutcome.ALREADY_DONE: _("Task #{code} was already reported as done."),
+        }
+        await update.callback_query.answer(notices[result.outcome].format(code=task_id))
+        return result.outcome
     if result.outcome is ReportOutcome.DONE:
         text = _(
             "✅ Recorded: task #{code} “{title}” is done.\n"
@@ -215,7 +237,7 @@ async def done_button(update: Update, context: BotContext) -> None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     task_id, page = values
-    outcome = await _report(update, context, task_id)
+    outcome = await _report(update, context, task_id, toast=True)
     if outcome is not ReportOutcome.NOT_ALLOWED:
         await _refresh(query.message, context, page)
 
@@ -302,6 +324,55 @@ async def _refresh(message: object, context: BotContext, page: int) -> None:
             raise
 
 
+@dataclass(frozen=True)
+class Attachment:
+    note: str | None
+    file_id: str | None
+    file_name: str | None
+
+
+def _attachment(message: Message) -> Attachment | str:
+    """The note and/or file a message carries, or what to tell the user when it carries none
+    or too much."""
+    file_id = file_name = None
+    if message.document is not None:
+        if (message.document.file_size or 0) > MAX_FILE_BYTES:
+            return _("The file is too large (at most 20 MB).")
+        file_id, file_name = message.document.file_id, message.document.file_name
+    elif message.photo:
+        photo = message.photo[-1]
+        file_id, file_name = photo.file_id, "photo.jpg"
+    note = message.text or message.caption
+    if note and len(note) > MAX_NOTE_LENGTH:
+        return _("The note is too long (at most {limit} characters).").format(
+            limit=MAX_NOTE_LENGTH
+        )
+    if not note and file_id is None:
+        return _("Please send the note as text, or a document or a photo.")
+    return Attachment(note, file_id, file_name)
+
+
+async def _attach(update: Update, context: BotContext, task_id: int) -> bool:
+    """Attaches what the message carries to the task's done report; False when it carries
+    nothing usable (the user has been told why)."""
+    message = update.effective_message
+    assert message is not None
+    attachment = _attachment(message)
+    if isinstance(attachment, str):
+        await answer(update, attachment)
+        return False
+    await _report(
+        update,
+        context,
+        task_id,
+        note=attachment.note,
+        file_id=attachment.file_id,
+        file_name=attachment.file_name,
+        attach_only=True,
+    )
+    return True
+
+
 @unit_member_required
 async def note_by_reply(update: Update, context: BotContext) -> None:
     """A reply to a bot message naming one task attaches the text or file to that task's done
@@ -315,35 +386,56 @@ async def note_by_reply(update: Update, context: BotContext) -> None:
             _("To attach a note, reply to the confirmation of one task, or send /done CODE note."),
         )
         return
-    task_id = int(codes.pop())
-    file_id = file_name = None
-    if message.document is not None:
-        if (message.document.file_size or 0) > MAX_FILE_BYTES:
-            await answer(update, _("The file is too large (at most 20 MB)."))
-            return
-        file_id, file_name = message.document.file_id, message.document.file_name
-    elif message.photo:
-        photo = message.photo[-1]
-        file_id, file_name = photo.file_id, "photo.jpg"
-    note = message.text or message.caption
-    if note and len(note) > MAX_NOTE_LENGTH:
-        await answer(
-            update,
-            _("The note is too long (at most {limit} characters).").format(limit=MAX_NOTE_LENGTH),
+    await _attach(update, context, int(codes.pop()))
+
+
+@unit_member_required
+async def note_button(update: Update, context: BotContext) -> None:
+    """The 📎 button of a done task: the next message (text, document or photo) is its note."""
+    query = update.callback_query
+    assert query is not None
+    values = parse_callback(query, "note", 1)
+    if values is None:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    (task_id,) = values
+    member = context.member
+    assert member is not None
+    async with context.app_ctx.session() as session:
+        task = await reportable_task(session, member, task_id)
+    if task is None:
+        await refuse(
+            update, _("Task #{code} is not one of your unit's tasks.").format(code=task_id)
         )
         return
-    if not note and file_id is None:
-        await answer(update, _("Please send the note as text, or a document or a photo."))
-        return
-    await _report(
+    await set_pending(context, member, {"kind": PENDING_NOTE, "task_id": task_id})
+    await query.answer()
+    await answer(
         update,
-        context,
-        task_id,
-        note=note,
-        file_id=file_id,
-        file_name=file_name,
-        attach_only=True,
+        _(
+            "Please send the note for task #{code} “{title}”: a text, or a document or a photo "
+            "with or without a caption. Send /cancel to stop."
+        ).format(code=task_id, title=html.escape(_shorten(task.title))),
     )
+
+
+@on_pending(PENDING_NOTE)
+async def note_answer(update: Update, context: BotContext) -> None:
+    member = context.member
+    assert member is not None and member.pending_input is not None
+    task_id = member.pending_input.get("task_id")
+    if not isinstance(task_id, int) or member.unit_id is None:
+        await set_pending(context, member, None)
+        return
+    if await _attach(update, context, task_id):
+        await set_pending(context, member, None)
+
+
+@on_cancel(PENDING_NOTE)
+async def cancel_note(update: Update, context: BotContext) -> None:
+    assert context.member is not None
+    await set_pending(context, context.member, None)
+    await answer(update, _("Cancelled. Nothing was attached."))
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -353,6 +445,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(reminder_done_button, pattern=r"^rd:"))
     application.add_handler(CallbackQueryHandler(undo_button, pattern=r"^undo:"))
     application.add_handler(CallbackQueryHandler(page_button, pattern=r"^tasks:"))
+    application.add_handler(CallbackQueryHandler(note_button, pattern=r"^note:"))
     replies_to_bot = (
         filters.REPLY
         & filters.ChatType.PRIVATE

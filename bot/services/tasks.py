@@ -145,7 +145,7 @@ async def unit_task_lines(
     return lines
 
 
-async def _task_for_member(session: AsyncSession, member: Member, task_id: int) -> Task | None:
+async def reportable_task(session: AsyncSession, member: Member, task_id: int) -> Task | None:
     """The task if this member may report on it for their own unit, else None."""
     if not member.active or member.unit_id is None or member.unit is None:
         return None
@@ -176,7 +176,7 @@ async def report_done(
     unit has not reported yet gives NOT_DONE and nothing is stored. A reply to a reminder
     ("not finished, may we have more time?") must not count as a report.
     """
-    task = await _task_for_member(session, member, task_id)
+    task = await reportable_task(session, member, task_id)
     if task is None:
         return ReportResult(ReportOutcome.NOT_ALLOWED)
     assert member.unit_id is not None
@@ -225,7 +225,7 @@ async def undo_done(
     session: AsyncSession, member: Member, task_id: int, *, now: datetime, tz: ZoneInfo
 ) -> ReportResult:
     """Takes back a done report; only the same unit, only on the local day it was made."""
-    task = await _task_for_member(session, member, task_id)
+    task = await reportable_task(session, member, task_id)
     if task is None:
         return ReportResult(ReportOutcome.NOT_ALLOWED)
     assert member.unit_id is not None

@@ -188,6 +188,7 @@ CALLBACKS = [
         prepare={HEAD: ("/done {task_undo}",)},
     ),
     Row("tasks", "callback", UNIT_ONLY, "tasks:1", prepare=("/tasks",)),
+    Row("note", "callback", UNIT_ONLY, "note:{task_undo}", prepare={HEAD: ("/done {task_undo}",)}),
     Row("nm", "callback", UNIT_ONLY, "@nm:t:", probe="nm:x:{draft_b}", prepare=("/nominate",)),
     Row(
         "nw",
@@ -606,6 +607,7 @@ OTHER_UNIT = [
     pytest.param("callback", "done:{task_b_only}:0", _not_your_task("task_b_only"), id="done"),
     pytest.param("callback", "rd:{task_b_only}", _not_your_task("task_b_only"), id="rd"),
     pytest.param("callback", "undo:{task_b_only}:0", _not_your_task("task_b_only"), id="undo"),
+    pytest.param("callback", "note:{task_b_only}", _not_your_task("task_b_only"), id="note"),
     pytest.param(
         "callback",
         "undo:{task_b_reported}:0",
@@ -752,6 +754,7 @@ FORGED_TEMPLATES = {
     "rd": "rd:{n}",
     "undo": "undo:{n}:0",
     "tasks": "tasks:{n}",
+    "note": "note:{n}",
     "nm": "nm:t:{n}:0",
     "nw": "nw:{n}",
     "ne": "ne:{n}",

@@ -50,24 +50,39 @@ async def test_unit_head_reports_a_task_and_the_officer_sees_it(
 
     q2_first = await _task_id(seeded, 2, 1)
     pressed = await head.press(page, f"done:{q2_first}:0")
-    assert f"Đã ghi nhận: nhiệm vụ #{q2_first}" in pressed.text
+    # The press is answered by its own notice and the list is refreshed in place: no extra
+    # message in the chat.
+    assert pressed.alerts == [f"✅ Đã ghi nhận: nhiệm vụ #{q2_first} đã hoàn thành."]
+    assert not pressed.messages
     assert pressed.edits, "the list is refreshed in place"
     refreshed = pressed.edits[-1].result
     assert f"undo:{q2_first}:0" in button_data(refreshed, "undo:")
+    assert f"note:{q2_first}" in button_data(refreshed, "note:")
     assert f"done:{q2_first}:0" not in button_data(refreshed, "done:")
     report = await _report_of(seeded, q2_first, "TT-VA")
     assert report is not None and report.done and report.note is None
 
-    # A reply to the confirmation attaches a note, then a file.
-    confirmation = pressed.last_message()
-    noted = await head.send("Đã tổ chức hội nghị ngày 14/5", reply_to=confirmation)
+    # The 📎 button of the done task asks for a note, then a file.
+    asked = await head.press(refreshed, f"note:{q2_first}")
+    assert f"Vui lòng gửi ghi chú cho nhiệm vụ #{q2_first}" in asked.text
+    noted = await head.send("Đã tổ chức hội nghị ngày 14/5")
     assert "Đã đính kèm ghi chú/tệp" in noted.text
-    filed = await head.send_document("bien-ban.pdf", reply_to=confirmation)
+    await head.press(refreshed, f"note:{q2_first}")
+    sticker = await head.send_sticker()  # neither text nor a file: asked again, nothing lost
+    assert "Vui lòng gửi ghi chú dạng văn bản" in sticker.text
+    filed = await head.send_document("bien-ban.pdf")
     assert "Đã đính kèm" in filed.text
     report = await _report_of(seeded, q2_first, "TT-VA")
     assert report is not None
     assert report.note == "Đã tổ chức hội nghị ngày 14/5"
     assert report.file_name == "bien-ban.pdf"
+    # Asked for nothing now: a plain message is not taken as a note.
+    stray = await head.send("Cảm ơn")
+    assert "Đã đính kèm" not in stray.text
+    # /cancel after 📎 attaches nothing.
+    await head.press(refreshed, f"note:{q2_first}")
+    cancelled = await head.send("/cancel")
+    assert "Không đính kèm gì" in cancelled.text
 
     officer = seeded.user(officer_id, "Trần Thị Bình")
     progress = await officer.send("/progress")
