@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -19,10 +20,15 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import FrozenClock
 from bot.db import make_engine, make_sessionmaker
 from handlers.flood import FloodGuard
+from models import TaskReport
 from tests.auxil.fake_bot_api import TOKEN, FakeBotApi
 from tests.auxil.harness import settings_for
 
 YEAR = 2026
+# The two bots take turns this many times and each keeps its best round: on a small shared
+# machine one round can be a third slower than the next for reasons of its own.
+ROUNDS = 3
+PRESS_DAY = datetime(YEAR, 6, 15, 2, tzinfo=UTC)
 _ids = itertools.count(1)
 
 
@@ -134,7 +140,7 @@ async def _real_bot(api: FakeBotApi, url: str, heads: list[int]) -> float:
     settings = settings_for(api, url)
     application = build_application(
         settings,
-        clock=FrozenClock(datetime(YEAR, 6, 15, 2, tzinfo=UTC)),
+        clock=FrozenClock(PRESS_DAY),
         rate_limit=False,
         background=False,
     )
@@ -187,9 +193,23 @@ async def measure(url: str, updates: int) -> ThroughputFigures:
     NAMES.update(zip(heads, dataset.head_names, strict=True))
     api = FakeBotApi()
     await api.start()
+    echo = real = 0.0
     try:
-        echo = await _echo_bot(api, heads)
-        real = await _real_bot(api, url, heads)
+        for _ in range(ROUNDS):
+            echo = max(echo, await _echo_bot(api, heads))
+            real = max(real, await _real_bot(api, url, heads))
+            # Every round starts from the same data: the presses of this one are taken back.
+            await _reopen(url, YEAR)
     finally:
         await api.stop()
     return ThroughputFigures(2 * len(heads), real, echo)
+
+
+async def _reopen(url: str, year: int) -> None:
+    """Deletes the reports the presses made (dated at the bot's frozen instant)."""
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(delete(TaskReport).where(TaskReport.done_at == PRESS_DAY))
+    finally:
+        await engine.dispose()

@@ -81,22 +81,21 @@ def render_task_page(
                     )
                 ]
             )
-        else:
-            row = [
-                InlineKeyboardButton(
-                    _("📎 Note #{code}").format(code=line.task_id),
-                    callback_data=f"note:{line.task_id}",
-                )
-            ]
-            if line.can_undo:
-                row.insert(
-                    0,
+        elif line.can_undo:
+            # Reported today: it can still be taken back, and a note or file added with 📎
+            # (later, /done CODE note adds one too).
+            buttons.append(
+                [
                     InlineKeyboardButton(
                         _("↩️ Undo #{code}").format(code=line.task_id),
                         callback_data=f"undo:{line.task_id}:{page}",
                     ),
-                )
-            buttons.append(row)
+                    InlineKeyboardButton(
+                        _("📎 Note #{code}").format(code=line.task_id),
+                        callback_data=f"note:{line.task_id}",
+                    ),
+                ]
+            )
     if pages > 1:
         navigation = []
         if page > 0:
