@@ -7,15 +7,24 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
 
 from bench.datagen import generate
+from bot.aiohttp_request import AiohttpRequest
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import FrozenClock
 from bot.db import make_engine, make_sessionmaker
@@ -37,10 +46,16 @@ class ThroughputFigures:
     updates: int
     bot_per_second: float
     echo_per_second: float
+    replay_per_second: float
 
     @property
     def ratio(self) -> float:
         return self.bot_per_second / self.echo_per_second
+
+    @property
+    def replay_ratio(self) -> float:
+        """The ceiling the bot's calls and messages leave: the replay bot against the echo."""
+        return self.replay_per_second / self.echo_per_second
 
 
 NAMES: dict[int, str] = {}
@@ -136,7 +151,18 @@ async def _echo_bot(api: FakeBotApi, heads: list[int]) -> float:
     return 2 * len(heads) / (first + second)
 
 
-async def _real_bot(api: FakeBotApi, url: str, heads: list[int]) -> float:
+@dataclass
+class Answers:
+    """What the real bot answered each head: the list it sent, the notice of the press and the
+    list edited in place. The replay bot gives the same answers without a database."""
+
+    lists: dict[int, dict[str, Any]] = field(default_factory=dict)
+    notices: dict[int, str] = field(default_factory=dict)
+    edits: dict[int, dict[str, Any]] = field(default_factory=dict)
+    presses: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def _real_bot(api: FakeBotApi, url: str, heads: list[int]) -> tuple[float, Answers]:
     settings = settings_for(api, url)
     application = build_application(
         settings,
@@ -172,6 +198,7 @@ async def _real_bot(api: FakeBotApi, url: str, heads: list[int]) -> float:
                 if button.get("callback_data", "").startswith("done:")
             )
             presses.append(_press(head, message, data))
+        press_mark = len(api.calls)
         second = await _timed_round(api, presses, answered)
         await application.updater.stop()
         await application.stop()
@@ -179,6 +206,65 @@ async def _real_bot(api: FakeBotApi, url: str, heads: list[int]) -> float:
             await application.post_stop(application)
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
+    answers = Answers(presses=presses)
+    by_query = {p["callback_query"]["id"]: p["callback_query"]["from"]["id"] for p in presses}
+    for call in api.calls[mark:press_mark]:
+        if call.method == "sendMessage" and call.error is None and call.chat_id is not None:
+            answers.lists[call.chat_id] = call.params
+    for call in api.calls[press_mark:]:
+        if call.error is not None:
+            continue
+        if call.method == "answerCallbackQuery":
+            head = by_query[str(call.params["callback_query_id"])]
+            answers.notices[head] = str(call.params.get("text") or "")
+        elif call.method == "editMessageText" and call.chat_id is not None:
+            answers.edits[call.chat_id] = call.params
+    return 2 * len(heads) / (first + second), answers
+
+
+async def _replay_bot(api: FakeBotApi, heads: list[int], answers: Answers) -> float:
+    """The same Bot API calls with the same texts and keyboards as the real bot, with the same
+    library, transport and defaults, but no database and no rules: what the bot's own work
+    costs is the difference between this one and the real one."""
+
+    def markup(params: dict[str, Any]) -> InlineKeyboardMarkup | None:
+        value = params.get("reply_markup")
+        return InlineKeyboardMarkup.de_json(value, None) if value else None
+
+    async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None and update.effective_user is not None
+        sent = answers.lists[update.effective_user.id]
+        await update.effective_message.reply_text(sent["text"], reply_markup=markup(sent))
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None and update.effective_user is not None
+        await query.answer(answers.notices.get(update.effective_user.id))
+        edit = answers.edits.get(update.effective_user.id)
+        if edit is not None and isinstance(query.message, Message):
+            await query.message.edit_text(edit["text"], reply_markup=markup(edit))
+
+    application = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(api.base_url)
+        .base_file_url(api.file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.ALL, tasks))
+    application.add_handler(CallbackQueryHandler(pressed))
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, timeout=timedelta(seconds=2))
+        sent, answered = _count(api, "sendMessage"), _count(api, "answerCallbackQuery")
+        first = await _timed_round(api, [_command(h, "/tasks") for h in heads], sent)
+        second = await _timed_round(api, answers.presses, answered)
+        await application.updater.stop()
+        await application.stop()
     return 2 * len(heads) / (first + second)
 
 
@@ -193,16 +279,18 @@ async def measure(url: str, updates: int) -> ThroughputFigures:
     NAMES.update(zip(heads, dataset.head_names, strict=True))
     api = FakeBotApi()
     await api.start()
-    echo = real = 0.0
+    echo = real = replay = 0.0
     try:
         for _ in range(ROUNDS):
             echo = max(echo, await _echo_bot(api, heads))
-            real = max(real, await _real_bot(api, url, heads))
+            rate, answers = await _real_bot(api, url, heads)
+            real = max(real, rate)
+            replay = max(replay, await _replay_bot(api, heads, answers))
             # Every round starts from the same data: the presses of this one are taken back.
             await _reopen(url, YEAR)
     finally:
         await api.stop()
-    return ThroughputFigures(2 * len(heads), real, echo)
+    return ThroughputFigures(2 * len(heads), real, echo, replay)
 
 
 async def _reopen(url: str, year: int) -> None:
