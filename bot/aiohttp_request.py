@@ -36,17 +36,13 @@ class AiohttpRequest(BaseRequest):
         *,
         connections: int = 256,
         read_timeout: float | None = 5.0,
-        write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
-        media_write_timeout: float | None = 20.0,
     ) -> None:
         self._connections = connections
         self._read_timeout = read_timeout
-        self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
-        self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[tuple[str, str | None, int | None], tuple[Any, Any]] = {}
 
@@ -60,7 +56,7 @@ class AiohttpRequest(BaseRequest):
                 connector=aiohttp.TCPConnector(limit=self._connections),
                 headers={"User-Agent": self.USER_AGENT},
             )
-        self._proxies: dict[tuple[str, str | None, int | None], tuple[Any, Any]] = {}
+        self._proxies = {}
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -96,14 +92,15 @@ class AiohttpRequest(BaseRequest):
             else:
                 data = request_data.json_parameters
         read = _or(read_timeout, self._read_timeout)
-        write = _or(write_timeout, self._media_write_timeout if files else self._write_timeout)
         connect = _or(connect_timeout, self._connect_timeout)
         pool = _or(pool_timeout, self._pool_timeout)
-        # aiohttp has no write timeout: the whole exchange is bounded by all four together.
-        parts = (read, write, connect, pool)
+        # As with httpx, each timeout bounds one step (connecting, a read), not the whole
+        # exchange, so a large file is not cut off. aiohttp has no write timeout: a stalled
+        # upload ends when the server's reply does not come within the read timeout.
         timeout = aiohttp.ClientTimeout(
-            total=None if None in parts else sum(p for p in parts if p is not None),
+            total=None,
             sock_read=read,
+            sock_connect=connect,
             connect=None if connect is None or pool is None else connect + pool,
         )
         proxy, proxy_auth = self._proxy_for(url)
