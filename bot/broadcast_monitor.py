@@ -90,11 +90,11 @@ class BroadcastMonitor:
                     if not await service.finish_if_done(
                         session, broadcast.id, now=self.clock.now()
                     ):
+                        await session.rollback()
                         continue
                     missed = await service.not_reached(session, broadcast.id)
                     resend_round = await service.next_resend_round(session, broadcast.id)
                     with use_language(language):
-                        await self._edit(broadcast, progress_text(broadcast, counts))
                         if officer is not None:
                             await enqueue(
                                 session,
@@ -110,8 +110,11 @@ class BroadcastMonitor:
                                 ],
                                 now=self.clock.now(),
                             )
-                            await session.commit()
                             queued = True
+                        # Done and its report in one transaction: a failure in between leaves
+                        # the broadcast sending, and the next pass reports it.
+                        await session.commit()
+                        await self._edit(broadcast, progress_text(broadcast, counts))
                 elif time.monotonic() - self._last_edit.get(broadcast.id, 0) >= EDIT_INTERVAL:
                     with use_language(language):
                         await self._edit(broadcast, progress_text(broadcast, counts))

@@ -274,7 +274,9 @@ async def not_reached(session: AsyncSession, broadcast_id: int) -> list[tuple[st
 
 
 async def finish_if_done(session: AsyncSession, broadcast_id: int, *, now: datetime) -> bool:
-    """Marks a broadcast done once nothing is pending; True for the one caller that did."""
+    """Marks a broadcast done once nothing is pending; True for the one caller that did. The
+    caller commits, together with the delivery report it queues: a broadcast is never done
+    without its report."""
     counts = await delivery_counts(session, broadcast_id)
     if counts.pending:
         return False
@@ -283,7 +285,6 @@ async def finish_if_done(session: AsyncSession, broadcast_id: int, *, now: datet
         .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING.value)
         .values(status=BroadcastStatus.DONE.value, reported_at=now)
     )
-    await session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 

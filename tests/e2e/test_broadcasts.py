@@ -7,10 +7,11 @@ import asyncio
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.services.outbox import claim_due
-from models import AuditLog, BroadcastRecipient, Member, OutboxMessage, OutboxStatus
+from models import AuditLog, Broadcast, BroadcastRecipient, Member, OutboxMessage, OutboxStatus
 from tests.auxil.bulk import add_units_with_heads
 from tests.auxil.fake_bot_api import FailRule
 from tests.auxil.harness import BotHarness, Reply, TelegramUser, button_data, buttons
@@ -391,3 +392,39 @@ async def test_acknowledge_and_cancel_are_in_the_audit_log(
         ("acknowledge-broadcast", first, head.user_id),
         ("cancel-broadcast", draft, officer_id),
     ]
+
+
+async def test_a_failure_between_done_and_its_report_loses_no_report(
+    seeded: BotHarness, officer_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The broadcast is marked done in the same transaction that queues its delivery report:
+    when queuing fails (a crash, a lost database connection), the broadcast stays sending and
+    the next pass reports it, once."""
+    import bot.broadcast_monitor as monitor
+
+    head = seeded.user(1301, "Trưởng")
+    await join(seeded, head, "TT-VA")
+    officer = seeded.user(officer_id, "Bình")
+    preview = await start_broadcast(officer, "Nộp báo cáo trước 20/6.", "Tất cả thủ trưởng")
+    await officer.press(preview.last_message(), data_of(preview, "Gửi"))
+    real_enqueue = monitor.enqueue
+    failures = []
+
+    async def failing_enqueue(*args: object, **kwargs: object) -> object:
+        if not failures:
+            failures.append("the database went away")
+            raise RuntimeError(failures[0])
+        return await real_enqueue(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(monitor, "enqueue", failing_enqueue)
+    with pytest.raises(RuntimeError):
+        await seeded.drain()
+    async with seeded.ctx.session() as session:
+        [broadcast] = list(await session.scalars(select(Broadcast)))
+        assert broadcast.status == "sending", "done without its report"
+    await send_all(seeded)
+    reports = [c for c in seeded.api.sent(officer_id) if "Báo cáo kết quả gửi hướng dẫn" in c.text]
+    assert len(reports) == 1 and "Đã gửi được: 1/1" in reports[0].text
+    async with seeded.ctx.session() as session:
+        [broadcast] = list(await session.scalars(select(Broadcast)))
+        assert broadcast.status == "done"
