@@ -260,9 +260,26 @@ async def _replay_bot(api: FakeBotApi, heads: list[int], answers: Answers) -> fl
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0, timeout=timedelta(seconds=2))
+        mark = len(api.calls)
         sent, answered = _count(api, "sendMessage"), _count(api, "answerCallbackQuery")
         first = await _timed_round(api, [_command(h, "/tasks") for h in heads], sent)
-        second = await _timed_round(api, answers.presses, answered)
+        # Its presses are on its own lists (the real bot's were edited already).
+        lists = {
+            call.chat_id: call.result
+            for call in api.calls[mark:]
+            if call.method == "sendMessage" and call.error is None
+        }
+        presses = [
+            _press(
+                p["callback_query"]["from"]["id"],
+                lists[p["callback_query"]["from"]["id"]],
+                p["callback_query"]["data"],
+            )
+            for p in answers.presses
+        ]
+        second = await _timed_round(api, presses, answered)
+        failed = [call for call in api.calls[mark:] if call.error is not None]
+        assert not failed, f"the replay bot made {len(failed)} failed calls: {failed[0].error}"
         await application.updater.stop()
         await application.stop()
     return 2 * len(heads) / (first + second)
