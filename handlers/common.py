@@ -176,6 +176,14 @@ def parse_callback(query: CallbackQuery, prefix: str, arity: int) -> list[int] |
     return values
 
 
+async def button_args(query: CallbackQuery, prefix: str, arity: int) -> list[int] | None:
+    """`parse_callback`, with a polite alert for a malformed or outdated button."""
+    values = parse_callback(query, prefix, arity)
+    if values is None:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+    return values
+
+
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Cut a long text at line breaks so each part fits in one Telegram message."""
     parts: list[str] = []

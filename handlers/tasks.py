@@ -23,8 +23,8 @@ from bot.services.tasks import (
 from handlers.common import (
     BotContext,
     answer,
+    button_args,
     decimal_id,
-    parse_callback,
     refuse,
     set_pending,
     unit_member_required,
@@ -231,9 +231,8 @@ async def done_button(update: Update, context: BotContext) -> None:
     """The ✅ button of a task: report it done, then refresh the list in place."""
     query = update.callback_query
     assert query is not None
-    values = parse_callback(query, "done", 2)
+    values = await button_args(query, "done", 2)
     if values is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     task_id, page = values
     outcome = await _report(update, context, task_id, toast=True)
@@ -246,9 +245,8 @@ async def reminder_done_button(update: Update, context: BotContext) -> None:
     """The ✅ button under a reminder: report the task done and drop that button."""
     query = update.callback_query
     assert query is not None
-    values = parse_callback(query, "rd", 1)
+    values = await button_args(query, "rd", 1)
     if values is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     outcome = await _report(update, context, values[0])
     message = query.message
@@ -272,9 +270,8 @@ async def undo_button(update: Update, context: BotContext) -> None:
     """The ↩️ button: take back a report made today by this unit."""
     query = update.callback_query
     assert query is not None
-    values = parse_callback(query, "undo", 2)
+    values = await button_args(query, "undo", 2)
     if values is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     task_id, page = values
     member = context.member
@@ -304,9 +301,8 @@ async def page_button(update: Update, context: BotContext) -> None:
     """The ◀️ / ▶️ buttons of the task list."""
     query = update.callback_query
     assert query is not None
-    values = parse_callback(query, "tasks", 1)
+    values = await button_args(query, "tasks", 1)
     if values is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     await query.answer()
     await _refresh(query.message, context, values[0])
@@ -393,9 +389,8 @@ async def note_button(update: Update, context: BotContext) -> None:
     """The 📎 button of a done task: the next message (text, document or photo) is its note."""
     query = update.callback_query
     assert query is not None
-    values = parse_callback(query, "note", 1)
+    values = await button_args(query, "note", 1)
     if values is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     (task_id,) = values
     member = context.member
@@ -423,8 +418,16 @@ async def note_answer(update: Update, context: BotContext) -> None:
     member = context.member
     assert member is not None and member.pending_input is not None
     task_id = member.pending_input.get("task_id")
-    if not isinstance(task_id, int) or member.unit_id is None:
+    if member.unit_id is None or not isinstance(task_id, int):
+        # Detached from the unit since pressing 📎: the question is dropped, and said so.
         await set_pending(context, member, None)
+        await answer(
+            update,
+            _(
+                "Your account is no longer attached to a unit, so nothing was attached. Please "
+                "contact the TĐKT officer."
+            ),
+        )
         return
     if await _attach(update, context, task_id):
         await set_pending(context, member, None)

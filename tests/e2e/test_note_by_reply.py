@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import AuditLog, Task, TaskReport, Unit
+from models import AuditLog, Member, Task, TaskReport, Unit
 from tests.auxil.harness import BotHarness
 from tests.conftest import join, local
 
@@ -71,3 +71,30 @@ async def test_a_reply_to_a_one_task_reminder_does_not_report_it_done(
     report = await _report(seeded, open_task)
     assert report is not None and report.done
     assert report.note == "Đã hoàn thành, gửi kèm báo cáo"
+
+
+async def test_a_head_detached_after_pressing_the_note_button_is_told_and_nothing_is_stored(
+    seeded: BotHarness,
+) -> None:
+    head = seeded.user(HEAD, "Nguyễn Văn An")
+    await join(seeded, head, "TT-VA")
+    async with seeded.ctx.session() as session:
+        task_id = await session.scalar(select(Task.id).where(Task.quarter == 2).limit(1))
+    assert task_id is not None
+    done = await head.send(f"/done {task_id}")
+    assert "Đã ghi nhận" in done.text
+    listing = await head.send("/tasks")
+    asked = await head.press(listing.last_message(), f"note:{task_id}")
+    assert f"Vui lòng gửi ghi chú cho nhiệm vụ #{task_id}" in asked.text
+    async with seeded.ctx.session() as session:
+        member = await session.scalar(select(Member).where(Member.telegram_id == HEAD))
+        assert member is not None
+        member.unit_id = None
+        await session.commit()
+    told = await head.send("Biên bản đã gửi")
+    assert "không còn gắn với đơn vị nào nên chưa đính kèm" in told.text, told.text
+    report = await _report(seeded, task_id)
+    assert report is not None and report.note is None
+    async with seeded.ctx.session() as session:
+        member = await session.scalar(select(Member).where(Member.telegram_id == HEAD))
+        assert member is not None and member.pending_input is None
