@@ -135,17 +135,39 @@ async def _echo_bot(api: FakeBotApi, heads: list[int]) -> float:
     )
     application.add_handler(MessageHandler(filters.ALL, echo))
     application.add_handler(CallbackQueryHandler(pressed))
+
+    def presses(lists: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            _press(h, {"message_id": 1, "date": 0, "chat": {"id": h, "type": "private"}}, "d:1")
+            for h in heads
+        ]
+
+    return await _plain_rounds(application, api, heads, presses)
+
+
+async def _plain_rounds(
+    application: Application,  # type: ignore[type-arg]
+    api: FakeBotApi,
+    heads: list[int],
+    presses: Callable[[dict[int, dict[str, Any]]], list[dict[str, Any]]],
+) -> float:
+    """Updates a second of a library-only bot: every head's /tasks, then the presses made
+    from the lists it sent (by chat id); any failed call fails the benchmark."""
     async with application:
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0, timeout=timedelta(seconds=2))
+        mark = len(api.calls)
         sent, answered = _count(api, "sendMessage"), _count(api, "answerCallbackQuery")
         first = await _timed_round(api, [_command(h, "/tasks") for h in heads], sent)
-        presses = [
-            _press(h, {"message_id": 1, "date": 0, "chat": {"id": h, "type": "private"}}, "d:1")
-            for h in heads
-        ]
-        second = await _timed_round(api, presses, answered)
+        lists = {
+            call.chat_id: call.result
+            for call in api.calls[mark:]
+            if call.method == "sendMessage" and call.error is None and call.chat_id is not None
+        }
+        second = await _timed_round(api, presses(lists), answered)
+        failed = [call for call in api.calls[mark:] if call.error is not None]
+        assert not failed, f"{len(failed)} failed calls: {failed[0].error}"
         await application.updater.stop()
         await application.stop()
     return 2 * len(heads) / (first + second)
@@ -256,20 +278,10 @@ async def _replay_bot(api: FakeBotApi, heads: list[int], answers: Answers) -> fl
     )
     application.add_handler(MessageHandler(filters.ALL, tasks))
     application.add_handler(CallbackQueryHandler(pressed))
-    async with application:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, timeout=timedelta(seconds=2))
-        mark = len(api.calls)
-        sent, answered = _count(api, "sendMessage"), _count(api, "answerCallbackQuery")
-        first = await _timed_round(api, [_command(h, "/tasks") for h in heads], sent)
+
+    def presses(lists: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
         # Its presses are on its own lists (the real bot's were edited already).
-        lists = {
-            call.chat_id: call.result
-            for call in api.calls[mark:]
-            if call.method == "sendMessage" and call.error is None
-        }
-        presses = [
+        return [
             _press(
                 p["callback_query"]["from"]["id"],
                 lists[p["callback_query"]["from"]["id"]],
@@ -277,12 +289,8 @@ async def _replay_bot(api: FakeBotApi, heads: list[int], answers: Answers) -> fl
             )
             for p in answers.presses
         ]
-        second = await _timed_round(api, presses, answered)
-        failed = [call for call in api.calls[mark:] if call.error is not None]
-        assert not failed, f"the replay bot made {len(failed)} failed calls: {failed[0].error}"
-        await application.updater.stop()
-        await application.stop()
-    return 2 * len(heads) / (first + second)
+
+    return await _plain_rounds(application, api, heads, presses)
 
 
 async def measure(url: str, updates: int) -> ThroughputFigures:
