@@ -49,19 +49,9 @@ class ReportResult:
     task: Task | None = None
 
 
-def task_applies_to(unit_id: int, cluster_id: int | None) -> ColumnElement[bool]:
-    """SQL condition: the task concerns the unit (no narrowed audience, or unit/cluster)."""
-    target = TaskAudience.unit_id == unit_id
-    if cluster_id is not None:
-        target = or_(target, TaskAudience.cluster_id == cluster_id)
-    return or_(
-        ~exists().where(TaskAudience.task_id == Task.id),
-        exists().where(TaskAudience.task_id == Task.id, target),
-    )
-
-
 def _applies_to_bound() -> ColumnElement[bool]:
-    """`task_applies_to` for the unit and cluster given as parameters when it runs (a unit with
+    """SQL condition: the task concerns the unit given as the `unit_id` parameter when the
+    statement runs (no narrowed audience, or that unit, or its cluster `cluster_id`; a unit with
     no cluster passes NULL, which matches no audience row)."""
     return or_(
         ~exists().where(TaskAudience.task_id == Task.id),
