@@ -21,7 +21,7 @@ from bot.services.outbox import NewMessage, enqueue
 log = logging.getLogger("tdkt_bot.errors")
 
 OFFICER_ALERT_INTERVAL = 300.0
-_last_alert = 0.0
+_last_alert = float("-inf")  # monotonic() starts near 0 on a fresh boot
 
 
 def is_database_unavailable(error: BaseException | None) -> bool:

@@ -18,7 +18,8 @@ import asyncpg
 from bot.migrate import upgrade
 
 PG_ADMIN_DSN = os.environ.get("TDKT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-PG_TEMPLATE = "tdkt_test_template"
+# Concurrent runs on one server (several checkouts) each set their own template name.
+PG_TEMPLATE = os.environ.get("TDKT_TEST_PG_TEMPLATE", "tdkt_test_template")
 
 
 def pg_url(database: str) -> str:

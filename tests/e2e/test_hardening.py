@@ -120,7 +120,7 @@ async def test_unexpected_errors_are_reported_to_officers_once(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(handlers.progress, "plan_progress", broken)
-    monkeypatch.setattr(bot.errors, "_last_alert", 0.0)
+    monkeypatch.setattr(bot.errors, "_last_alert", float("-inf"))
     first = await officer.send("/progress")
     second = await officer.send("/progress")
     assert "Xin lỗi, hệ thống gặp sự cố" in first.text and "gặp sự cố" in second.text
