@@ -16,6 +16,7 @@ from handlers import (
     nominations,
     pending,
     plan,
+    privacy,
     progress,
     review,
     start,
@@ -25,8 +26,10 @@ from handlers.common import identify_member
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
-    # Group -3: flood control drops what comes too fast, before any database work.
+    # Group -4: flood control drops what comes too fast, before any database work.
     flood.register(application)
+    # Group -3: outside private chats every command and button gets one refusal, nothing more.
+    privacy.register(application)
     # Group -2 runs before the features: it identifies the member and sets their language.
     application.add_handler(TypeHandler(Update, identify_member), group=-2)
     # Conversations first: while one waits for an answer, it must see the message first.

@@ -37,7 +37,7 @@ class FloodGuard:
 
 
 async def guard(update: Update, context: object) -> None:
-    """Group -3: runs before anything else touches the update."""
+    """Group -4: runs before anything else touches the update."""
     user = update.effective_user
     application = getattr(context, "application", None)
     if user is None or application is None:
@@ -57,4 +57,4 @@ async def guard(update: Update, context: object) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(TypeHandler(Update, guard), group=-3)
+    application.add_handler(TypeHandler(Update, guard), group=-4)

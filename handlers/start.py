@@ -81,9 +81,6 @@ async def start(update: Update, context: BotContext) -> None:
     sender = sender_of(update)
     if sender is None or update.effective_chat is None:
         return
-    if update.effective_chat.type != "private":
-        await answer(update, _("Please write to me in a private chat."))
-        return
     member = context.member
     if not context.args:
         if member is not None and member.active:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -94,6 +94,22 @@ class TelegramUser:
     last_name: str | None = None
     username: str | None = None
     sent_messages: list[dict[str, Any]] = field(default_factory=list)
+    # The chat the user writes in: their private chat with the bot unless `in_chat` says.
+    chat: dict[str, Any] | None = None
+
+    def in_chat(self, chat_id: int, chat_type: str = "group", title: str = "Nhóm") -> TelegramUser:
+        """The same user writing in a group, supergroup or channel the bot is a member of."""
+        chat = {"id": chat_id, "type": chat_type, "title": title}
+        return replace(self, chat=chat, sent_messages=[])
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.chat["id"]) if self.chat is not None else self.user_id
+
+    def _chat(self) -> dict[str, Any]:
+        if self.chat is not None:
+            return self.chat
+        return {"id": self.user_id, "type": "private", "first_name": self.first_name}
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -109,13 +125,23 @@ class TelegramUser:
         return data
 
     def _message(self, **content: Any) -> dict[str, Any]:
-        return {
+        message = {
             "message_id": next(_message_ids),
             "date": int(time.time()),
-            "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
+            "chat": self._chat(),
             "from": self.as_dict(),
             **content,
         }
+        if self.chat is not None and self.chat["type"] == "channel":
+            # A channel post comes from the channel, not from a user.
+            del message["from"]
+            message["sender_chat"] = self.chat
+        return message
+
+    @property
+    def _message_key(self) -> str:
+        channel = self.chat is not None and self.chat["type"] == "channel"
+        return "channel_post" if channel else "message"
 
     async def send(self, text: str, *, reply_to: dict[str, Any] | None = None) -> Reply:
         content: dict[str, Any] = {"text": text}
@@ -124,7 +150,9 @@ class TelegramUser:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         if reply_to is not None:
             content["reply_to_message"] = reply_to
-        return await self.harness.deliver({"message": self._message(**content)}, self.user_id)
+        return await self.harness.deliver(
+            {self._message_key: self._message(**content)}, self.chat_id
+        )
 
     async def send_document(
         self,
@@ -150,7 +178,9 @@ class TelegramUser:
             content["caption"] = caption
         if reply_to is not None:
             content["reply_to_message"] = reply_to
-        return await self.harness.deliver({"message": self._message(**content)}, self.user_id)
+        return await self.harness.deliver(
+            {self._message_key: self._message(**content)}, self.chat_id
+        )
 
     async def send_sticker(self) -> Reply:
         content = {
@@ -164,7 +194,9 @@ class TelegramUser:
                 "type": "regular",
             }
         }
-        return await self.harness.deliver({"message": self._message(**content)}, self.user_id)
+        return await self.harness.deliver(
+            {self._message_key: self._message(**content)}, self.chat_id
+        )
 
     async def press(self, message: dict[str, Any], data: str) -> Reply:
         """Press an inline button: `data` may be forged, as a hostile client could send it."""
@@ -174,11 +206,11 @@ class TelegramUser:
         query = {
             "id": str(next(_message_ids)),
             "from": self.as_dict(),
-            "chat_instance": str(self.user_id),
+            "chat_instance": str(self.chat_id),
             "message": current,
             "data": data,
         }
-        return await self.harness.deliver({"callback_query": query}, self.user_id)
+        return await self.harness.deliver({"callback_query": query}, self.chat_id)
 
 
 def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:

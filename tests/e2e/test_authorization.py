@@ -46,7 +46,7 @@ from models import (
     Unit,
 )
 from tests.auxil import databases
-from tests.auxil.fake_bot_api import FakeBotApi
+from tests.auxil.fake_bot_api import BOT_USERNAME, FakeBotApi
 from tests.auxil.harness import BotHarness, Reply, TelegramUser, button_data, settings_for
 from tests.conftest import invite_code, local, seed_directory_and_plan
 
@@ -868,3 +868,77 @@ async def test_an_invite_works_once(world: World) -> None:
         assert await find_member(session, second.user_id) is None
         holder = await find_member(session, first.user_id)
         assert holder is not None and holder.unit is not None and holder.unit.code == "X-TP"
+
+
+GROUP_CHAT_ID = -1001234567890
+
+
+def _group_message(chat: dict[str, Any]) -> dict[str, Any]:
+    """A message of the bot's in a group chat, to press a (forged or forwarded) button on."""
+    return {"message_id": 7, "date": 0, "chat": chat, "text": "Danh sách nhiệm vụ"}
+
+
+GROUP_CELLS = [
+    pytest.param(row, role, chat_type, id=f"{row.kind}-{row.name}-{role}-{chat_type}")
+    for row in COMMANDS + CALLBACKS
+    for role in (OFFICER, HEAD)
+    for chat_type in ("group", "supergroup")
+]
+
+
+@pytest.mark.parametrize(("row", "role", "chat_type"), GROUP_CELLS)
+async def test_groups_get_one_line_and_nothing_else(
+    world: World, row: Row, role: str, chat_type: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In a group every command and button, whoever uses it, gets one line asking to write
+    privately: no list, no link, no draft, nothing stored, nothing sent anywhere else."""
+    user = world.users[role].in_chat(GROUP_CHAT_ID, chat_type)
+    text = row.act if row.allows(role) or not row.probe else row.probe
+    if text.startswith("@"):
+        text = FORGED_TEMPLATES[row.name].format(n=world.ids["draft_b"])
+    text = world.fill(text)
+    expected = _vi("Please write to me in a private chat: @{bot}", bot=BOT_USERNAME)
+    before = await snapshot(world.harness)
+    if row.kind == "command":
+        reply = await user.send(text)
+        assert [c.method for c in reply.calls] == ["sendMessage"], reply.calls
+        assert reply.texts == [expected]
+    else:
+        reply = await user.press(_group_message(user._chat()), text)
+        assert [c.method for c in reply.calls] == ["answerCallbackQuery"], reply.calls
+        assert alerts(reply) == [(expected, True)]
+    assert changed(before, await snapshot(world.harness)) == []
+    assert_no_apology(reply, caplog)
+
+
+async def test_an_invite_link_opened_in_a_group_is_not_redeemed(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """/start with a live code in a group: refused in the reader's language, the code unused."""
+    stranger = world.harness.user(990555, "Khách", language_code="en")
+    async with world.harness.ctx.session() as session:
+        code = await invite_code(session, "PGD", Role.HEAD, world.harness.clock.now())
+    before = await snapshot(world.harness)
+    reply = await stranger.in_chat(GROUP_CHAT_ID, "supergroup").send(f"/start {code}")
+    with use_language("en"):
+        expected = _("Please write to me in a private chat: @{bot}").format(bot=BOT_USERNAME)
+    assert reply.texts == [expected] and len(reply.calls) == 1
+    assert changed(before, await snapshot(world.harness)) == []
+    # The same code still works where it should: in the private chat.
+    assert "Welcome" in (await stranger.send(f"/start {code}")).text
+    assert_no_apology(reply, caplog)
+
+
+async def test_channel_posts_and_group_chatter_get_nothing_but_commands_one_line(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    officer = world.users[OFFICER]
+    before = await snapshot(world.harness)
+    chatter = await officer.in_chat(GROUP_CHAT_ID).send("Ai đã làm báo cáo quý II chưa?")
+    assert chatter.calls == []
+    channel = officer.in_chat(-1009876543210, "channel", "Kênh")
+    reply = await channel.send("/units")
+    assert [c.method for c in reply.calls] == ["sendMessage"]
+    assert reply.texts == [_vi("Please write to me in a private chat: @{bot}", bot=BOT_USERNAME)]
+    assert changed(before, await snapshot(world.harness)) == []
+    assert_no_apology(reply, caplog)
