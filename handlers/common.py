@@ -151,29 +151,43 @@ async def set_pending(context: BotContext, member: Member, value: dict[str, Any]
     member.pending_input = value
 
 
-def decimal_id(text: str, *, max_digits: int = 9) -> int | None:
+# Integer columns are 32-bit on PostgreSQL: an id past this is no row, and must not reach SQL.
+MAX_ID = 2**31 - 1
+
+
+def decimal_id(
+    text: str, *, max_digits: int = 10, minimum: int = 1, maximum: int = MAX_ID
+) -> int | None:
     """The id typed (`12` or `#12`) or carried in button data, or None when it is not one:
-    ASCII digits only (`str.isdigit` also takes "²", which `int` refuses) and short enough for
-    the database's integers."""
+    ASCII digits only (`str.isdigit` also takes "²", which `int` refuses), within
+    `minimum..maximum` (by default the range of the database's integer ids)."""
     digits = text.removeprefix("#")
     if not (0 < len(digits) <= max_digits and digits.isascii() and digits.isdigit()):
         return None
-    return int(digits)
+    value = int(digits)
+    return value if minimum <= value <= maximum else None
+
+
+def callback_parts(data: str | None, prefix: str) -> list[str] | None:
+    """The arguments of `PREFIX:a[:b...]` callback data, or None when it is not that button's
+    (Telegram allows 64 bytes; longer data is forged)."""
+    parts = (data or "").split(":")
+    if len((data or "").encode()) > 64 or parts[0] != prefix:
+        return None
+    return parts[1:]
 
 
 def parse_callback(query: CallbackQuery, prefix: str, arity: int) -> list[int] | None:
-    """Integer arguments of `PREFIX:a[:b]` callback data, or None when the data is malformed."""
-    data = query.data or ""
-    parts = data.split(":")
-    if len(data.encode()) > 64 or parts[0] != prefix or len(parts) != arity + 1:
+    """Integer arguments of `PREFIX:a[:b]` callback data, or None when the data is malformed.
+    Every argument is an id or a small number, so 0 is admitted and the upper bound is the
+    database's."""
+    parts = callback_parts(query.data, prefix)
+    if parts is None or len(parts) != arity:
         return None
-    try:
-        values = [int(part) for part in parts[1:]]
-    except ValueError:
+    values = [decimal_id(part, minimum=0) for part in parts]
+    if any(value is None for value in values):
         return None
-    if any(value < 0 or value > 2**31 for value in values):
-        return None
-    return values
+    return [value for value in values if value is not None]
 
 
 async def button_args(query: CallbackQuery, prefix: str, arity: int) -> list[int] | None:

@@ -14,6 +14,9 @@ from bot.services.members import deactivate_member, directory_listing
 from handlers.common import BotContext, answer, decimal_id, officer_required, split_message
 from models import Role
 
+# Telegram ids are stored as 64-bit integers.
+TELEGRAM_ID_MAX = 2**63 - 1
+
 
 @officer_required
 async def units(update: Update, context: BotContext) -> None:
@@ -90,7 +93,9 @@ async def deactivate(update: Update, context: BotContext) -> None:
     member = context.member
     assert member is not None
     args = context.args or []
-    telegram_id = decimal_id(args[0], max_digits=15) if len(args) == 1 else None
+    telegram_id = (
+        decimal_id(args[0], max_digits=19, maximum=TELEGRAM_ID_MAX) if len(args) == 1 else None
+    )
     if telegram_id is None:
         await answer(update, _("Usage: /deactivate TELEGRAM_USER_ID"))
         return

@@ -17,6 +17,7 @@ from bot.services.nominations import InputProblem, Step, SubmitOutcome
 from handlers.common import (
     BotContext,
     answer,
+    callback_parts,
     decimal_id,
     refuse,
     split_message,
@@ -281,13 +282,14 @@ async def cancel_nomination(update: Update, context: BotContext) -> None:
 
 
 def _parse(data: str) -> tuple[str, list[int]] | None:
-    parts = data.split(":")
-    if len(data.encode()) > 64 or len(parts) < 3 or parts[0] != "nm":
+    """(action, [draft id, argument]) of `nm:ACTION:ID[:ARG]`; ids bounded to the database's."""
+    parts = callback_parts(data, "nm")
+    if parts is None or len(parts) < 2:
         return None
-    try:
-        return parts[1], [int(part) for part in parts[2:]]
-    except ValueError:
+    values = [decimal_id(part, minimum=0) for part in parts[1:]]
+    if any(value is None for value in values):
         return None
+    return parts[0], [value for value in values if value is not None]
 
 
 async def _drop_keyboard(message: object) -> None:

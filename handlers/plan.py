@@ -279,7 +279,11 @@ def _parse_edit(data: str) -> tuple[str, str, int | None] | None:
         quarter = decimal_id(parts[2], max_digits=1)
         return ("quarter", "a", quarter) if quarter in (1, 2, 3, 4) else None
     if len(parts) == 4 and parts[1] in ("t", "p") and parts[2] in PICKER_ACTIONS:
-        number = decimal_id(parts[3]) if parts[1] == "t" else decimal_id(parts[3], max_digits=4)
+        number = (
+            decimal_id(parts[3])
+            if parts[1] == "t"
+            else decimal_id(parts[3], max_digits=4, minimum=0)  # pages count from 0
+        )
         if number is None:
             return None
         return ("task" if parts[1] == "t" else "page"), parts[2], number

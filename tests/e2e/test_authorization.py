@@ -769,6 +769,9 @@ FORGERIES = {
     "empty": "",
     "negative": "-1",
     "huge": "9" * 30,
+    # One past PostgreSQL's 32-bit integer ids, and a 20-digit id (past SQLite's 64 bits).
+    "int32-overflow": "2147483648",
+    "20-digits": "9" * 20,
     "unicode-digit": "²",
     "unknown-id": "999999999",
 }
@@ -942,3 +945,38 @@ async def test_channel_posts_and_group_chatter_get_nothing_but_commands_one_line
     assert reply.texts == [_vi("Please write to me in a private chat: @{bot}", bot=BOT_USERNAME)]
     assert changed(before, await snapshot(world.harness)) == []
     assert_no_apology(reply, caplog)
+
+
+@pytest.mark.parametrize("value", ["2147483648", "9" * 20])
+@pytest.mark.parametrize(
+    "template", ["nm:a:{draft}:{n}", "nm:k:{draft}:{n}", "nm:t:{draft}:{n}", "done:{task}:{n}"]
+)
+async def test_ids_past_the_database_range_in_a_live_buttons_argument(
+    world: World, template: str, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The id is the award, kind or page of a real draft or task: the button is refused as no
+    longer valid; no error is logged, no officer is alerted, nothing changes."""
+    head = world.users[HEAD]
+    on = await run_steps(world, head, ("/nominate",))
+    step = {"a": nomination_service.Step.AWARD, "k": nomination_service.Step.KIND}
+    async with world.harness.ctx.session() as session:
+        draft = await nomination_service.active_draft(session, await _member(session, HEAD_A_ID))
+        assert draft is not None
+        # The draft waits at the step the button answers, so only the id can refuse it.
+        draft.target = Target.COLLECTIVE.value
+        draft.nominee_name = "Tập thể kiểm thử"
+        draft.step = step.get(template.split(":")[1], nomination_service.Step.TARGET).value
+        await session.commit()
+    data = template.format(draft=draft.id, task=world.ids["task_probe"], n=value)
+    before = await snapshot(world.harness)
+    try:
+        reply = await head.press(on.last_message(), data)
+        after = await snapshot(world.harness)
+    finally:
+        await head.send("/cancel")
+        await forget_pending(world, head)
+    assert alerts(reply) == [(REFUSALS["invalid"], True)], reply.everything()
+    assert not reply.messages and not reply.edits
+    assert changed(before, after) == []
+    assert_no_apology(reply, caplog)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -138,6 +138,12 @@ async def test_unexpected_errors_are_reported_to_officers_once(
         ("officer", "/plan rename ² Tên mới", "/plan"),
         ("officer", "/plan rename 99999999999999999999 Tên mới", "/plan"),
         ("officer", "/deactivate 99999999999999999999", "/deactivate"),
+        # One past PostgreSQL's 32-bit integer ids, and a Telegram id past 64 bits.
+        ("head", "/done 2147483648 Đã xong", "mã nhiệm vụ"),
+        ("head", "/done #2147483648", "mã nhiệm vụ"),
+        ("officer", "/deadline 2147483648 31/12/2020", "/deadline"),
+        ("officer", "/plan rename 2147483648 Tên mới", "/plan"),
+        ("officer", "/deactivate 9223372036854775808", "/deactivate"),
     ],
 )
 async def test_odd_typed_ids_get_the_usage_not_an_error(
