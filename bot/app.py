@@ -19,7 +19,7 @@ from bot.errors import on_error
 from bot.i18n import set_default_language
 from bot.outbox_sender import OutboxSender
 from bot.reminder_jobs import schedule_reminders
-from bot.services.members import active_officers
+from bot.services.members import active_officers, restore_configured_officers
 from handlers import register_all
 from handlers.common import BotContext
 from handlers.menu import publish_default_commands, publish_member_commands
@@ -85,6 +85,13 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     ctx: AppContext = application.bot_data["app_ctx"]
     await publish_default_commands(application.bot, ctx.settings.language)
     async with ctx.session() as session:
+        # The configured officers are authoritative: whatever was done from Telegram, each
+        # start makes them active officers again.
+        restored = await restore_configured_officers(
+            session, ctx.settings.officer_ids, now=ctx.now()
+        )
+        if restored:
+            log.warning("Restored %d officer(s) of TDKT_OFFICER_IDS to active officers", restored)
         officers = await active_officers(session)
     for officer in officers:
         await publish_member_commands(application.bot, officer)

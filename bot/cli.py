@@ -104,9 +104,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     invite = commands.add_parser("invite", help=_("print a one-time invite code and link"))
     invite.add_argument("unit_code", metavar="UNIT_CODE")
-    invite.add_argument("--role", choices=("head", "officer"), default="head")
+    invite.add_argument(
+        "--role",
+        type=_invite_role,
+        default="head",
+        metavar="head|officer|head,officer",
+        help=_("an officer is not the unit's head unless given both roles: head,officer"),
+    )
     invite.set_defaults(handler=cmd_invite)
     return parser
+
+
+def _invite_role(text: str) -> str:
+    from models import Role
+
+    role = Role.parse(text)
+    if role is None:
+        raise argparse.ArgumentTypeError(
+            _("{value} is not a role: use head, officer or head,officer").format(value=text)
+        )
+    return role.value
 
 
 def _local_time(text: str) -> datetime:

@@ -181,7 +181,7 @@ def _parse(data: str | None) -> tuple[str, list[int]] | None:
     parts = (data or "").split(":")
     if len(parts) < 3 or parts[0] != "bc" or len((data or "").encode()) > 64:
         return None
-    ids = [decimal_id(part) for part in parts[2:]]
+    ids = [decimal_id(part, minimum=0) for part in parts[2:]]  # ids, and choices from 0
     if None in ids:
         return None
     return parts[1], [value for value in ids if value is not None]

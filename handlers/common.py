@@ -11,7 +11,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.context import AppContext
 from bot.i18n import _, normalise_language, set_language
-from bot.services.members import Sender, identify
+from bot.services.members import Sender, identify, vietnamese_name
+from handlers.menu import publish_member_commands
 from models import Member
 
 # Telegram refuses messages longer than this many characters.
@@ -40,7 +41,8 @@ def sender_of(update: Update) -> Sender | None:
     user = update.effective_user
     if user is None or user.is_bot:
         return None
-    return Sender(user.id, user.full_name, user.username, user.language_code)
+    name = vietnamese_name(user.first_name, user.last_name)
+    return Sender(user.id, name, user.username, user.language_code)
 
 
 async def identify_member(update: Update, context: BotContext) -> None:
@@ -52,7 +54,7 @@ async def identify_member(update: Update, context: BotContext) -> None:
         return
     ctx = context.app_ctx
     async with ctx.session() as session:
-        context.member = await identify(
+        context.member, enrolled = await identify(
             session,
             sender,
             officer_ids=ctx.settings.officer_ids,
@@ -63,6 +65,10 @@ async def identify_member(update: Update, context: BotContext) -> None:
         set_language(context.member.language)
     else:
         set_language(normalise_language(sender.language_code))
+    if enrolled and context.member is not None:
+        # A configured officer first seen after the start gets the officer menu now, not at
+        # the next restart.
+        await publish_member_commands(context.bot, context.member)
 
 
 async def answer(update: Update, text: str, **kwargs: Any) -> None:
@@ -125,7 +131,7 @@ def _any_member(member: Member) -> str | None:
 
 
 def _unit_member(member: Member) -> str | None:
-    if member.unit_id is None:
+    if not member.is_head:  # an officer invited for a unit is not its head
         return _("This command is for unit heads; your account is not attached to a unit.")
     return None
 

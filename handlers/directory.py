@@ -10,7 +10,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.i18n import _, format_date
 from bot.services.invites import UnknownUnit, create_invite, deep_link
-from bot.services.members import deactivate_member, directory_listing
+from bot.services.members import ConfiguredOfficer, deactivate_member, directory_listing
 from handlers.common import BotContext, answer, decimal_id, officer_required, split_message
 from models import Role
 
@@ -47,16 +47,30 @@ async def units(update: Update, context: BotContext) -> None:
         await answer(update, part)
 
 
+def role_label(role: Role) -> str:
+    return {
+        Role.OFFICER: _("officer"),
+        Role.HEAD: _("unit head"),
+        Role.BOTH: _("unit head and officer"),
+    }[role]
+
+
 @officer_required
 async def invite(update: Update, context: BotContext) -> None:
     """/invite UNIT_CODE [officer]: a one-time invite link."""
     member = context.member
     assert member is not None
     args = context.args or []
-    if not args or len(args) > 2 or (len(args) == 2 and args[1].lower() != "officer"):
-        await answer(update, _("Usage: /invite UNIT_CODE, or /invite UNIT_CODE officer"))
+    role = Role.parse(args[1]) if len(args) == 2 else Role.HEAD
+    if not args or len(args) > 2 or role is None:
+        await answer(
+            update,
+            _(
+                "Usage: /invite UNIT_CODE (a unit head), /invite UNIT_CODE officer (an officer, "
+                "not the unit's head), or /invite UNIT_CODE head,officer (both)"
+            ),
+        )
         return
-    role = Role.OFFICER if len(args) == 2 else Role.HEAD
     ctx = context.app_ctx
     ttl = timedelta(days=ctx.settings.invite_ttl_days)
     async with ctx.session() as session:
@@ -80,7 +94,7 @@ async def invite(update: Update, context: BotContext) -> None:
             "Send this link to the person concerned only."
         ).format(
             unit=html.escape(args[0]),
-            role=_("officer") if role is Role.OFFICER else _("unit head"),
+            role=role_label(role),
             date=format_date(expires),
             link=deep_link(context.bot.username, code),
         ),
@@ -101,7 +115,24 @@ async def deactivate(update: Update, context: BotContext) -> None:
         return
     ctx = context.app_ctx
     async with ctx.session() as session:
-        revoked = await deactivate_member(session, member, telegram_id, now=ctx.now())
+        try:
+            revoked = await deactivate_member(
+                session,
+                member,
+                telegram_id,
+                now=ctx.now(),
+                configured_officers=ctx.settings.officer_ids,
+            )
+        except ConfiguredOfficer:
+            await answer(
+                update,
+                _(
+                    "The officer with the Telegram id {id} is named in the bot's settings "
+                    "(TDKT_OFFICER_IDS), so their access cannot be revoked here. Please ask "
+                    "whoever runs the bot to remove the id from the settings and restart it."
+                ).format(id=telegram_id),
+            )
+            return
     if revoked is None:
         await answer(update, _("No other member has the Telegram id {id}.").format(id=args[0]))
         return

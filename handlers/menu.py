@@ -47,7 +47,7 @@ OFFICER_UNIT_COMMANDS = (
 def commands_for(member: Member | None) -> list[BotCommand]:
     """The menu for this member in the current language."""
     if member is not None and member.is_officer:
-        pairs = OFFICER_COMMANDS + (OFFICER_UNIT_COMMANDS if member.unit_id else ())
+        pairs = OFFICER_COMMANDS + (OFFICER_UNIT_COMMANDS if member.is_head else ())
     else:
         pairs = HEAD_COMMANDS
     return [BotCommand(name, _(description)) for name, description in pairs]

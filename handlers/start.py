@@ -17,19 +17,26 @@ from models import Member
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
-def about_text() -> str:
-    return _(
+def about_text(telegram_id: int) -> str:
+    """What the bot is and how to join, for someone who is not (or no longer) a member, with
+    their own Telegram id: the first officer needs it for TDKT_OFFICER_IDS."""
+    about = _(
         "Hello! I am the assistant for emulation and commendation (TĐKT) work. I remind units "
         "of the tasks in the TĐKT plan and their deadlines, and unit heads report completed "
         "tasks to the TĐKT officer here.\n\n"
         "To join, open the invite link the TĐKT officer sent you, or send /start followed by "
         "your invite code."
     )
+    your_id = _(
+        "Your Telegram id is <code>{id}</code>. If you run this bot as the TĐKT officer, put it "
+        "in the TDKT_OFFICER_IDS setting and restart the bot."
+    ).format(id=telegram_id)
+    return f"{about}\n\n{your_id}"
 
 
 def help_text(member: Member) -> str:
     lines = [_("<b>What you can do</b>")]
-    if member.unit_id is not None:
+    if member.is_head:
         lines += [
             _("/tasks — this quarter's tasks of your unit and overdue ones, with done buttons"),
             _("/done — report a task as done; /done CODE note — with a note"),
@@ -86,7 +93,7 @@ async def start(update: Update, context: BotContext) -> None:
         if member is not None and member.active:
             await answer(update, welcome_text(member) + "\n\n" + help_text(member))
         else:
-            await answer(update, about_text())
+            await answer(update, about_text(sender.user_id))
         return
     ctx = context.app_ctx
     async with ctx.session() as session:
@@ -96,6 +103,7 @@ async def start(update: Update, context: BotContext) -> None:
             sender,
             language=member.language if member else current_language(),
             now=ctx.now(),
+            officer_ids=ctx.settings.officer_ids,
         )
     if result.outcome is Redemption.OK and result.member is not None:
         context.member = result.member

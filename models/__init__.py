@@ -3,7 +3,16 @@
 from models.audit import AuditLog
 from models.base import Base, UTCDateTime
 from models.broadcast import Audience, Broadcast, BroadcastRecipient, BroadcastStatus
-from models.directory import Cluster, Invite, Member, Role, Unit, UnitKind
+from models.directory import (
+    HEAD_ROLES,
+    OFFICER_ROLES,
+    Cluster,
+    Invite,
+    Member,
+    Role,
+    Unit,
+    UnitKind,
+)
 from models.nomination import (
     AchievementKind,
     AwardForm,
@@ -18,6 +27,8 @@ from models.plan import Plan, Task, TaskAudience, TaskReport
 from models.settings import SharedSetting
 
 __all__ = [
+    "HEAD_ROLES",
+    "OFFICER_ROLES",
     "AchievementKind",
     "Audience",
     "AuditLog",

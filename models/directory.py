@@ -25,6 +25,24 @@ class UnitKind(enum.StrEnum):
 class Role(enum.StrEnum):
     OFFICER = "officer"
     HEAD = "head"
+    # An officer who is also their unit's head: only when given both roles explicitly
+    # (`--role head,officer`). An officer invited for a unit is not its head.
+    BOTH = "both"
+
+    @classmethod
+    def parse(cls, text: str) -> Role | None:
+        """`head`, `officer`, or both as `head,officer` (either order); None otherwise."""
+        names = {name.strip().lower() for name in text.split(",")}
+        if names == {"head", "officer"} or names == {"both"}:
+            return cls.BOTH
+        if len(names) == 1 and (name := names.pop()) in ("head", "officer"):
+            return cls(name)
+        return None
+
+
+# The roles that make a member an officer, and those that make them their unit's head.
+OFFICER_ROLES = (Role.OFFICER.value, Role.BOTH.value)
+HEAD_ROLES = (Role.HEAD.value, Role.BOTH.value)
 
 
 class Cluster(Base):
@@ -84,11 +102,12 @@ class Member(Base):
 
     @property
     def is_officer(self) -> bool:
-        return self.active and self.role == Role.OFFICER.value
+        return self.active and self.role in OFFICER_ROLES
 
     @property
     def is_head(self) -> bool:
-        return self.active and self.role == Role.HEAD.value and self.unit_id is not None
+        """Acts for their unit (tasks, reports, nominations) and gets its messages."""
+        return self.active and self.role in HEAD_ROLES and self.unit_id is not None
 
 
 class Invite(Base):

@@ -16,6 +16,7 @@ from bot.services import audit
 from bot.services.outbox import NewMessage, enqueue
 from bot.services.progress import plan_progress
 from models import (
+    HEAD_ROLES,
     Audience,
     Broadcast,
     BroadcastRecipient,
@@ -94,7 +95,8 @@ async def audience_members(
     query = (
         select(Member.id, Member.telegram_id, Member.language, Member.reachable, Unit.id)
         .join(Unit, Unit.id == Member.unit_id)
-        .where(Member.active.is_(True), Unit.active.is_(True))
+        # An officer invited for a unit is not its head: guidance goes to heads only.
+        .where(Member.active.is_(True), Member.role.in_(HEAD_ROLES), Unit.active.is_(True))
         .order_by(Unit.name, Member.id)
     )
     if audience is Audience.CLUSTER:

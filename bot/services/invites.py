@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
 from bot.services.members import Sender, find_member
-from models import AuditLog, Invite, Member, Role, Unit
+from models import OFFICER_ROLES, AuditLog, Invite, Member, Role, Unit
 
 CODE_BYTES = 16  # 128 bits
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -90,9 +90,16 @@ async def create_invite(
 
 
 async def redeem_invite(
-    session: AsyncSession, code: str, sender: Sender, *, language: str, now: datetime
+    session: AsyncSession,
+    code: str,
+    sender: Sender,
+    *,
+    language: str,
+    now: datetime,
+    officer_ids: frozenset[int] = frozenset(),
 ) -> RedeemResult:
     """Binds the sender to the invite's unit and role; each code works once, before it expires.
+    An officer named in the configuration stays an officer (a head's invite makes them both).
 
     Refused codes are logged; after several within an hour the sender is throttled.
     """
@@ -149,7 +156,10 @@ async def redeem_invite(
         before = {"role": member.role, "unit_id": member.unit_id, "active": member.active}
     member.full_name = sender.full_name
     member.username = sender.username
-    member.role = invite.role
+    role = invite.role
+    if sender.user_id in officer_ids and role not in OFFICER_ROLES:
+        role = Role.BOTH.value
+    member.role = role
     member.unit_id = invite.unit_id
     member.active = True
     await session.flush()
@@ -164,7 +174,7 @@ async def redeem_invite(
         details={
             "invite_id": invite.id,
             "before": before,
-            "after": {"role": invite.role, "unit_id": invite.unit_id, "active": True},
+            "after": {"role": role, "unit_id": invite.unit_id, "active": True},
         },
     )
     await session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from bot.services import audit
-from models import Cluster, Member, Role, Unit
+from models import HEAD_ROLES, OFFICER_ROLES, Cluster, Member, Role, Unit
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,13 @@ class Sender:
     full_name: str
     username: str | None
     language_code: str | None
+
+
+def vietnamese_name(first_name: str, last_name: str | None) -> str:
+    """A person's name in Vietnamese order, family name first: Telegram's "last name" Phạm Minh
+    and "first name" Phước make "Phạm Minh Phước". A name given in one field stays as given."""
+    parts = [part.strip() for part in (last_name or "", first_name or "") if part and part.strip()]
+    return " ".join(parts)
 
 
 # Built once: it runs on every update.
@@ -44,8 +51,9 @@ async def identify(
     officer_ids: frozenset[int],
     default_language: str,
     now: datetime,
-) -> Member | None:
-    """The member for this sender; officers named in the configuration are enrolled on sight."""
+) -> tuple[Member | None, bool]:
+    """The member for this sender, and whether they were just enrolled: officers named in the
+    configuration are enrolled on sight (each start restores those already enrolled)."""
     member = await find_member(session, sender.user_id)
     if member is None and sender.user_id in officer_ids:
         member = Member(
@@ -69,8 +77,8 @@ async def identify(
             details={"source": "TDKT_OFFICER_IDS"},
         )
         await session.commit()
-        member = await find_member(session, sender.user_id)
-    elif member is not None and (
+        return await find_member(session, sender.user_id), True
+    if member is not None and (
         not member.reachable or (sender.full_name and member.full_name != sender.full_name)
     ):
         # Writing to the bot shows the member has not blocked it (any more).
@@ -79,7 +87,41 @@ async def identify(
         member.full_name = sender.full_name or member.full_name
         member.username = sender.username
         await session.commit()
-    return member
+    return member, False
+
+
+def _restore_officer(session: AsyncSession, member: Member, *, now: datetime) -> bool:
+    """A configured officer is active and an officer (keeping a unit head's role as both);
+    True when that took a change. The caller commits."""
+    role = Role.BOTH.value if member.role in HEAD_ROLES and member.unit_id else Role.OFFICER.value
+    if member.active and member.role in OFFICER_ROLES:
+        return False
+    before = {"role": member.role, "active": member.active}
+    member.active = True
+    member.role = role
+    audit.record(
+        session,
+        at=now,
+        action="restore-officer",
+        entity="member",
+        entity_id=member.id,
+        member=member,
+        details={"source": "TDKT_OFFICER_IDS", "before": before, "after": {"role": role}},
+    )
+    return True
+
+
+async def restore_configured_officers(
+    session: AsyncSession, officer_ids: frozenset[int], *, now: datetime
+) -> int:
+    """At start: every officer of TDKT_OFFICER_IDS who is in the database is active and an
+    officer again, whatever was done from Telegram. Returns how many were restored."""
+    if not officer_ids:
+        return 0
+    members = await session.scalars(select(Member).where(Member.telegram_id.in_(officer_ids)))
+    restored = sum(_restore_officer(session, member, now=now) for member in members.all())
+    await session.commit()
+    return restored
 
 
 def _language_for(language_code: str | None, default_language: str) -> str:
@@ -107,7 +149,7 @@ async def set_language(
 async def active_officers(session: AsyncSession) -> list[Member]:
     return list(
         await session.scalars(
-            select(Member).where(Member.role == Role.OFFICER.value, Member.active.is_(True))
+            select(Member).where(Member.role.in_(OFFICER_ROLES), Member.active.is_(True))
         )
     )
 
@@ -137,7 +179,11 @@ async def directory_listing(session: AsyncSession) -> list[UnitListing]:
     members: dict[int, list[ListedMember]] = {}
     for member in await session.scalars(
         select(Member)
-        .where(Member.active.is_(True), Member.unit_id.is_not(None))
+        .where(
+            Member.active.is_(True),
+            Member.unit_id.is_not(None),
+            Member.role.in_(HEAD_ROLES),  # an officer invited for a unit is not its head
+        )
         .order_by(Member.full_name)
     ):
         members.setdefault(member.unit_id or 0, []).append(
@@ -149,13 +195,25 @@ async def directory_listing(session: AsyncSession) -> list[UnitListing]:
     ]
 
 
+class ConfiguredOfficer(Exception):
+    """The member is an officer of TDKT_OFFICER_IDS: only the settings can remove them."""
+
+
 async def deactivate_member(
-    session: AsyncSession, officer: Member, telegram_id: int, *, now: datetime
+    session: AsyncSession,
+    officer: Member,
+    telegram_id: int,
+    *,
+    now: datetime,
+    configured_officers: frozenset[int] = frozenset(),
 ) -> Member | None:
-    """Revokes a member's access at once (their next message is refused)."""
+    """Revokes a member's access at once (their next message is refused). Officers named in
+    the configuration cannot be revoked from Telegram: ConfiguredOfficer."""
     member = await find_member(session, telegram_id)
     if member is None or member.id == officer.id:
         return None
+    if member.telegram_id in configured_officers:
+        raise ConfiguredOfficer(telegram_id)
     before = member.active
     member.active = False
     member.pending_input = None

@@ -23,12 +23,13 @@ from bot.services.nominations import current_round, units_with_filings
 from bot.services.outbox import Buttons, NewMessage, enqueue, insert_ignoring_conflicts
 from bot.services.working_days import WorkingCalendar
 from models import (
+    HEAD_ROLES,
+    OFFICER_ROLES,
     Cluster,
     Member,
     Plan,
     ReminderKind,
     ReminderLog,
-    Role,
     Task,
     TaskAudience,
     TaskReport,
@@ -148,9 +149,10 @@ async def _load_directory(session: AsyncSession) -> _Directory:
     ).all()
     by_unit: dict[int, list[MemberRow]] = defaultdict(list)
     for member in members:
-        if member.unit_id in units:
+        # An officer invited for a unit is not its head: unit messages go to heads only.
+        if member.unit_id in units and member.role in HEAD_ROLES:
             by_unit[member.unit_id].append(member)
-    officers = [m for m in members if m.role == Role.OFFICER.value]
+    officers = [m for m in members if m.role in OFFICER_ROLES]
     clusters = {c.id: c for c in await session.scalars(select(Cluster))}
     return _Directory(units, by_unit, officers, clusters)
 
@@ -555,7 +557,7 @@ def _escalations(
         if not in_cluster:
             continue
         for member in directory.members_by_unit.get(cluster.leader_unit_id, []):
-            if member.role != Role.OFFICER.value:
+            if member.role not in OFFICER_ROLES:  # officers got the whole summary
                 planned.append(_summary(member, in_cluster, directory, today, cluster))
     return planned
 

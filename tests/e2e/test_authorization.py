@@ -48,6 +48,7 @@ from models import (
 from tests.auxil import databases
 from tests.auxil.fake_bot_api import BOT_USERNAME, FakeBotApi
 from tests.auxil.harness import BotHarness, Reply, TelegramUser, button_data, settings_for
+from tests.auxil.telegram_html import html_to_text
 from tests.conftest import invite_code, local, seed_directory_and_plan
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -80,7 +81,8 @@ with use_language("vi"):
         "officer_only": _("Sorry, this command is only for TĐKT officers."),
         "unit_only": _("This command is for unit heads; your account is not attached to a unit."),
         "invalid": _("This button is no longer valid."),
-        "about": about_text(),
+        "about_deactivated": html_to_text(about_text(DEACTIVATED_ID)),
+        "about_stranger": html_to_text(about_text(STRANGER_ID)),
         "nothing_to_cancel": _("There is nothing to cancel."),
     }
     APOLOGIES = (
@@ -130,7 +132,7 @@ COMMANDS = [
         "command",
         PUBLIC,
         "/start",
-        refusals={DEACTIVATED: "about", STRANGER: "about"},
+        refusals={DEACTIVATED: "about_deactivated", STRANGER: "about_stranger"},
     ),
     Row("help", "command", MEMBER, "/help"),
     Row("lang", "command", MEMBER, "/lang", probe="/lang en"),

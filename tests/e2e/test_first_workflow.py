@@ -57,6 +57,8 @@ async def test_unit_head_reports_a_task_and_the_officer_sees_it(
     assert pressed.edits, "the list is refreshed in place"
     refreshed = pressed.edits[-1].result
     assert f"undo:{q2_first}:0" in button_data(refreshed, "undo:")
+    # "Hủy" would read as deleting the task: the button says the report is taken back.
+    assert (f"↩️ Hoàn tác #{q2_first}", f"undo:{q2_first}:0") in buttons(refreshed)
     assert f"note:{q2_first}" in button_data(refreshed, "note:")
     assert f"done:{q2_first}:0" not in button_data(refreshed, "done:")
     report = await _report_of(seeded, q2_first, "TT-VA")
@@ -97,7 +99,7 @@ async def test_unit_head_reports_a_task_and_the_officer_sees_it(
 
     # Undo on the same day reopens the task.
     undone = await head.press(refreshed, f"undo:{q2_first}:0")
-    assert any("Đã hủy báo cáo" in alert for alert in undone.alerts)
+    assert any("Đã hoàn tác báo cáo" in alert for alert in undone.alerts)
     report = await _report_of(seeded, q2_first, "TT-VA")
     assert report is not None and not report.done
 
@@ -223,7 +225,7 @@ async def test_undo_only_on_the_same_day(seeded: BotHarness) -> None:
     await head.press(listing.last_message(), f"done:{task}:0")
     seeded.clock.set(local(2020, 5, 16, 8))
     late = await head.press(listing.last_message(), f"undo:{task}:0")
-    assert any("Chỉ có thể hủy báo cáo trong ngày" in alert for alert in late.alerts)
+    assert any("Chỉ có thể hoàn tác báo cáo trong ngày" in alert for alert in late.alerts)
     report = await _report_of(seeded, task, "PNV")
     assert report is not None and report.done
     # The next day the done task shows its date and no undo button.
