@@ -131,9 +131,15 @@ def _any_member(member: Member) -> str | None:
 
 
 def _unit_member(member: Member) -> str | None:
-    if not member.is_head:  # an officer invited for a unit is not its head
-        return _("This command is for unit heads; your account is not attached to a unit.")
-    return None
+    if member.is_head:
+        return None
+    if member.unit_id is not None:
+        # An officer invited for a unit is not its head unless given both roles.
+        return _(
+            "This command is for unit heads; you are registered as a TĐKT officer, not as "
+            "your unit's head."
+        )
+    return _("This command is for unit heads; your account is not attached to a unit.")
 
 
 def _officer(member: Member) -> str | None:

@@ -444,3 +444,23 @@ async def test_remind_at_a_future_time_drains_with_the_real_clock(
     assert (backing_off.status, backing_off.attempts) == (OutboxStatus.PENDING.value, 3)
     for sent in (row for row in rows.values() if row.status == OutboxStatus.SENT.value):
         assert sent.sent_at is not None and real_now <= sent.sent_at <= finished
+
+
+def test_invite_roles_both_is_said_explicitly(tmp_path: Path) -> None:
+    """An officer invited for a unit is not its head; `head,officer` gives both roles."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    env = {"TDKT_DATABASE_URL": url, "TDKT_BOT_USERNAME": BOT_USERNAME}
+    assert tdkt("import-units", str(UNITS_CSV), env=env).returncode == 0
+    for role in ("officer", "head,officer", "officer, head"):
+        assert tdkt("invite", "PNV", "--role", role, env=env).returncode == 0
+    bad = tdkt("invite", "PNV", "--role", "head,chief", env=env)
+    assert bad.returncode == 2 and "head,chief" in bad.stderr
+
+    async def roles() -> list[str]:
+        engine = make_engine(url)
+        async with make_sessionmaker(engine)() as session:
+            stored = list(await session.scalars(select(Invite.role).order_by(Invite.id)))
+        await engine.dispose()
+        return stored
+
+    assert asyncio.run(roles()) == ["officer", "both", "both"]
