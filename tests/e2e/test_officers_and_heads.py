@@ -162,7 +162,7 @@ async def test_a_second_officer_is_not_the_units_head_in_units_and_commands(
 async def test_a_second_officer_gets_no_guidance_digest_or_round_reminder_of_the_unit(
     seeded: BotHarness, officer_id: int
 ) -> None:
-    second, head, both = await _three_members(seeded)
+    _second, head, both = await _three_members(seeded)
     officer = seeded.user(officer_id, "Bình")
     preview = await start_broadcast(officer, "Nộp báo cáo 6 tháng.", "Tất cả thủ trưởng đơn vị")
     assert "người nhận: 2 thủ trưởng đơn vị tại 2 đơn vị" in preview.text
