@@ -8,7 +8,7 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -28,6 +28,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import FrozenClock
 from bot.db import make_engine, make_sessionmaker
+from bot.intake import UpdatePoller
 from handlers.flood import FloodGuard
 from models import TaskReport
 from tests.auxil.fake_bot_api import TOKEN, FakeBotApi
@@ -155,8 +156,8 @@ async def _plain_rounds(
     from the lists it sent (by chat id); any failed call fails the benchmark."""
     async with application:
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, timeout=timedelta(seconds=2))
+        poller = UpdatePoller(application, allowed_updates=None, timeout=2)
+        await poller.start()
         mark = len(api.calls)
         sent, answered = _count(api, "sendMessage"), _count(api, "answerCallbackQuery")
         first = await _timed_round(api, [_command(h, "/tasks") for h in heads], sent)
@@ -168,7 +169,7 @@ async def _plain_rounds(
         second = await _timed_round(api, presses(lists), answered)
         failed = [call for call in api.calls[mark:] if call.error is not None]
         assert not failed, f"{len(failed)} failed calls: {failed[0].error}"
-        await application.updater.stop()
+        await poller.stop()
         await application.stop()
     return 2 * len(heads) / (first + second)
 
@@ -198,10 +199,9 @@ async def _real_bot(api: FakeBotApi, url: str, heads: list[int]) -> tuple[float,
         await application.start()
         # Each head writes once a round: flood control is per user and never trips here.
         application.bot_data["flood_guard"] = FloodGuard()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0, timeout=timedelta(seconds=2), allowed_updates=ALLOWED_UPDATES
-        )
+        # Updates come in as `tdkt-bot run` takes them: confirmed once handled.
+        poller = UpdatePoller(application, allowed_updates=ALLOWED_UPDATES, timeout=2)
+        await poller.start()
         mark = len(api.calls)
         sent, answered = _count(api, "sendMessage"), _count(api, "answerCallbackQuery")
         first = await _timed_round(api, [_command(h, "/tasks") for h in heads], sent)
@@ -222,7 +222,7 @@ async def _real_bot(api: FakeBotApi, url: str, heads: list[int]) -> tuple[float,
             presses.append(_press(head, message, data))
         press_mark = len(api.calls)
         second = await _timed_round(api, presses, answered)
-        await application.updater.stop()
+        await poller.stop()
         await application.stop()
         if application.post_stop is not None:
             await application.post_stop(application)

@@ -270,25 +270,30 @@ def _safe_url(url: str) -> str:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.intake import api_address, serve
 
     settings.require_token()
     asyncio.run(_migrate(settings))
-    application = build_application(settings)
-    if not args.webhook_url:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
-        return EXIT_OK
-    from urllib.parse import urlparse
+    webhook = None
+    if args.webhook_url:
+        from urllib.parse import urlparse
 
-    secret = settings.webhook_secret or asyncio.run(_stored_webhook_secret(settings))
-    application.run_webhook(
-        listen=args.listen,
-        port=args.port,
-        url_path=urlparse(args.webhook_url).path.lstrip("/"),
-        webhook_url=args.webhook_url,
-        secret_token=secret,
-        allowed_updates=ALLOWED_UPDATES,
+        webhook = {
+            "url": args.webhook_url,
+            "listen": args.listen,
+            "port": args.port,
+            "path": urlparse(args.webhook_url).path or "/",
+            "secret": settings.webhook_secret or asyncio.run(_stored_webhook_secret(settings)),
+        }
+    application = build_application(settings)
+    return asyncio.run(
+        serve(
+            application,
+            api_url=api_address(settings.api_base_url),
+            allowed_updates=ALLOWED_UPDATES,
+            webhook=webhook,
+        )
     )
-    return EXIT_OK
 
 
 async def _stored_webhook_secret(settings: Settings) -> str:

@@ -80,6 +80,8 @@ class FakeBotApi:
     hold_sends_after: int | None = None
     # Like Telegram: more sends than this in any second get 429 with retry_after.
     sends_per_second: int | None = None
+    # Calls this matches hang like held sends (see `hold_sends_after`) until `release_held()`.
+    hold_calls: Callable[[ApiCall], bool] | None = None
 
     def __post_init__(self) -> None:
         self._pending: list[dict[str, Any]] = []
@@ -87,6 +89,11 @@ class FakeBotApi:
         self._polls = asyncio.Condition()
         self._recorded = asyncio.Condition()
         self._poll_offset = 0
+        self._poll_generation = 0
+        self.polls = 0
+        self.conflicts = 0
+        # When the getUpdates call now waiting began (time.monotonic()), if one waits.
+        self.poll_waiting_since: float | None = None
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -105,8 +112,8 @@ class FakeBotApi:
         self.port = 0
 
     # ----------------------------------------------------------------- server
-    async def start(self) -> None:
-        await self._listen(0)
+    async def start(self, port: int = 0) -> None:
+        await self._listen(port)
 
     async def go_away(self) -> None:
         """The server disappears: its listening socket and open connections are closed, so
@@ -156,7 +163,7 @@ class FakeBotApi:
             method in SEND_METHODS
             and self.hold_sends_after is not None
             and len(self.sent()) >= self.hold_sends_after
-        ):
+        ) or (self.hold_calls is not None and self.hold_calls(call)):
             self.held += 1
             async with self._recorded:
                 self._recorded.notify_all()
@@ -207,7 +214,8 @@ class FakeBotApi:
             call.error = error.description
             self.calls.append(call)
             return web.json_response(
-                {"ok": False, "error_code": 400, "description": error.description}, status=400
+                {"ok": False, "error_code": error.status, "description": error.description},
+                status=error.status,
             )
         call.result = result
         if method in SEND_METHODS:
@@ -233,19 +241,40 @@ class FakeBotApi:
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
+        # Like Telegram, a new getUpdates call ends the one still waiting with 409 Conflict.
+        self._poll_generation += 1
+        mine = self._poll_generation
+        self.polls += 1
         async with self._polls:
             self._poll_offset = max(self._poll_offset, offset)
             self._polls.notify_all()
+        await self._notify()
         self._pending = [u for u in self._pending if u["update_id"] >= offset]
         if not self._pending and timeout > 0 and not self._closing:
+            self.poll_waiting_since = time.monotonic()
             async with self._new_update:
                 try:
                     await asyncio.wait_for(
-                        self._new_update.wait_for(lambda: bool(self._pending) or self._closing),
+                        self._new_update.wait_for(
+                            lambda: (
+                                bool(self._pending)
+                                or self._closing
+                                or self._poll_generation != mine
+                            )
+                        ),
                         timeout=timeout,
                     )
                 except TimeoutError:
                     pass
+            if self._poll_generation == mine:
+                self.poll_waiting_since = None
+        if self._poll_generation != mine:
+            self.conflicts += 1
+            raise ApiError(
+                "Conflict: terminated by other getUpdates request; make sure that only one "
+                "bot instance is running",
+                status=409,
+            )
         limit = int(params.get("limit") or 100)
         return self._pending[:limit]
 
@@ -398,8 +427,13 @@ class FakeBotApi:
         async with self._new_update:
             self._new_update.notify_all()
 
+    @property
+    def confirmed_offset(self) -> int:
+        """The highest offset a getUpdates call carried: the updates below it are confirmed."""
+        return self._poll_offset
+
     async def wait_fetched(self, update_id: int, within: float = 10) -> None:
-        """Until the bot polls with an offset past `update_id`: it has queued that update."""
+        """Until the bot polls with an offset past `update_id`: it has handled that update."""
         async with self._polls:
             await asyncio.wait_for(
                 self._polls.wait_for(lambda: self._poll_offset > update_id), timeout=within
@@ -429,6 +463,7 @@ class FakeBotApi:
     def release_held(self) -> None:
         """Stop holding sends; the held ones fail (see `hold_sends_after`)."""
         self.hold_sends_after = None
+        self.hold_calls = None
         self._release.set()
 
     def sent(self, chat_id: int | None = None, since: int = 0) -> list[ApiCall]:
@@ -442,9 +477,10 @@ class FakeBotApi:
 
 
 class ApiError(Exception):
-    def __init__(self, description: str) -> None:
+    def __init__(self, description: str, status: int = 400) -> None:
         super().__init__(description)
         self.description = description
+        self.status = status
 
 
 def _set_markup(message: dict[str, Any], markup: Any) -> None:

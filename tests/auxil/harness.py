@@ -14,6 +14,7 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import AppContext
+from bot.intake import UpdatePoller
 from bot.outbox_sender import DrainStats, OutboxSender, RateLimiter
 from bot.reminder_jobs import reminder_pass
 from bot.services.reminders import PassResult
@@ -234,6 +235,7 @@ class BotHarness:
     clock: FrozenClock
     background: bool = False
     app: Application | None = None  # type: ignore[type-arg]
+    poller: UpdatePoller | None = None
 
     @property
     def ctx(self) -> AppContext:
@@ -254,16 +256,16 @@ class BotHarness:
         self.sender.limiter = RateLimiter(per_second=1000, chat_interval=0)
         # Tests type faster than people; tests/e2e/test_hardening.py checks the real limit.
         self.app.bot_data["flood_guard"] = FloodGuard(limit=10_000)
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(
-            poll_interval=0, timeout=timedelta(seconds=2), allowed_updates=ALLOWED_UPDATES
-        )
+        # Updates come in as in production: confirmed to the Bot API once handled.
+        self.poller = UpdatePoller(self.app, allowed_updates=ALLOWED_UPDATES, timeout=2)
+        await self.poller.start()
 
     async def stop(self) -> None:
         if self.app is None:
             return
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+        if self.poller is not None:
+            await self.poller.stop()
+            self.poller = None
         if self.app.running:
             await self.app.stop()
             if self.app.post_stop is not None:
@@ -297,10 +299,10 @@ class BotHarness:
         return TelegramUser(self, user_id, first_name, language_code, **kwargs)
 
     async def deliver(self, payload: dict[str, Any], chat_id: int) -> Reply:
-        """Push one update, wait until the bot has fully handled it, return what it sent."""
+        """Push one update, wait until the bot has fully handled it (its next poll confirms
+        the update only then), return what it sent."""
         assert self.app is not None
         mark = len(self.api.calls)
         update_id = self.api.push_update(payload)
         await self.api.wait_fetched(update_id)
-        await self.app.update_queue.join()
         return Reply(self.api.calls[mark:], chat_id)

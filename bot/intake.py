@@ -1,0 +1,418 @@
+"""How updates come in and how `tdkt-bot run` starts: a start that waits for the Bot API, long
+polling that confirms an update to Telegram only after it was handled, and a webhook server that
+checks the secret before reading a body and answers only after handling.
+
+python-telegram-bot's Updater confirms a batch (its next getUpdates call carries the new offset)
+as soon as the batch is queued, before any handler ran: an update received just before a
+`kill -9` was lost. Here the offset moves past an update only once `process_update` returned, so
+Telegram hands an unhandled update to the next process again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dtm
+import hmac
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+from telegram import Update
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
+from telegram.ext import Application
+
+from bot.i18n import _
+
+log = logging.getLogger("tdkt_bot.intake")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's updates are a few kilobytes; a file's content never comes in an update.
+MAX_WEBHOOK_BODY = 1024 * 1024
+# Waiting for the Bot API at start: 2 s, doubling, at most 5 minutes between tries.
+START_FIRST_WAIT, START_LONGEST_WAIT = 2.0, 300.0
+# A running poller retries as python-telegram-bot's Updater did: 1 s, x1.5, at most 30 s.
+POLL_FIRST_WAIT, POLL_LONGEST_WAIT = 1.0, 30.0
+# Telegram answers 409 Conflict to the older of two getUpdates calls. A poll that stayed
+# unanswered this long proves no other process polled meanwhile: this process is the
+# established poller, and a later 409 means a newcomer, which stops by itself. A 409 before
+# that means this process is the newcomer.
+SETTLED_AFTER = 3.0
+CONFLICT_WAIT = 0.5
+
+AnyApplication = Application  # type: ignore[type-arg]
+
+
+class AnotherPoller(Exception):
+    """Another process polls this bot's token (409 Conflict on this process's first polls)."""
+
+
+def api_address(base_url: str) -> str:
+    """The Bot API server as an operator knows it (no "/bot" suffix, and never the token)."""
+    return base_url.removesuffix("/").removesuffix("/bot")
+
+
+async def handle_updates(application: AnyApplication, updates: Sequence[Update]) -> None:
+    """Hand updates to the handlers with the Application's own concurrency (one at a time
+    unless `concurrent_updates` was set), returning once all were handled."""
+    processor = application.update_processor
+    if processor.max_concurrent_updates > 1:
+        await asyncio.gather(
+            *(processor.process_update(u, application.process_update(u)) for u in updates)
+        )
+        return
+    for update in updates:
+        await processor.process_update(update, application.process_update(update))
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep `seconds` unless `stop` is set first; True when it was."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    return stop.is_set()
+
+
+async def until_reachable(
+    action: Callable[[], Awaitable[None]],
+    *,
+    api_url: str,
+    stop: asyncio.Event,
+    first_wait: float = START_FIRST_WAIT,
+    longest_wait: float = START_LONGEST_WAIT,
+) -> bool:
+    """Run `action` until the Bot API answers it, saying once (one line on stderr) that the
+    Bot API cannot be reached; False when stopped while waiting."""
+    wait = first_wait
+    announced = False
+    while True:
+        try:
+            await action()
+            if announced:
+                log.info("The Bot API at %s answers again", api_url)
+            return True
+        except BadRequest:
+            raise
+        except (NetworkError, RetryAfter) as error:
+            if not announced:
+                print(
+                    _(
+                        "Cannot reach the Bot API at {url} ({error}); trying again in 2 s, "
+                        "then less and less often (at most every 5 minutes) until it answers."
+                    ).format(url=api_url, error=_one_line(error)),
+                    file=sys.stderr,
+                    flush=True,
+                )
+                announced = True
+            else:
+                log.debug("The Bot API still cannot be reached: %s", error)
+            if isinstance(error, RetryAfter):
+                seconds = error.retry_after
+                wait_now = float(seconds if isinstance(seconds, int | float) else wait)
+            else:
+                wait_now = wait
+            if await _wait(stop, wait_now):
+                return False
+            wait = min(wait * 2, longest_wait)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+class UpdatePoller:
+    """Long polling that confirms an update (by the offset of the next getUpdates call) only
+    after its handlers ran. Stopping finishes the update in hand, confirms what was handled
+    and leaves the rest to the next process."""
+
+    def __init__(
+        self,
+        application: AnyApplication,
+        *,
+        allowed_updates: Sequence[str] | None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.application = application
+        self.allowed_updates = list(allowed_updates) if allowed_updates else None
+        self.timeout = timeout
+        # Every update below `offset` was handled; `confirmed` is the offset Telegram was told.
+        self.offset = 0
+        self.confirmed = 0
+        self.settled = False
+        self.failure: BaseException | None = None
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._fetch: asyncio.Future[Any] | None = None
+        self._conflict_told = False
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="tdkt-update-poller")
+
+    async def wait(self) -> None:
+        """Until polling ends by itself (another poller, a refused token)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._fetch is not None and not self._fetch.done():
+            self._fetch.cancel()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.offset > self.confirmed and self.failure is None:
+            # Tell Telegram what was handled; whatever it returns is left for the next process.
+            with contextlib.suppress(Exception):
+                await self.application.bot.get_updates(
+                    offset=self.offset, limit=1, timeout=0, read_timeout=5
+                )
+                self.confirmed = self.offset
+
+    async def _call(self, coroutine: Awaitable[Any]) -> Any:
+        """Await a Bot API call that `stop()` may cancel."""
+        self._fetch = asyncio.ensure_future(coroutine)
+        try:
+            return await self._fetch
+        finally:
+            self._fetch = None
+
+    async def _run(self) -> None:
+        try:
+            await self._loop()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+        except (AnotherPoller, InvalidToken) as error:
+            self.failure = error
+
+    async def _loop(self) -> None:
+        bot = self.application.bot
+        loop = asyncio.get_running_loop()
+        wait = POLL_FIRST_WAIT
+        webhook_deleted = False
+        while not self._stopping:
+            started = loop.time()
+            try:
+                if not webhook_deleted:
+                    # As the Updater did: getUpdates is refused while a webhook is set.
+                    await self._call(bot.delete_webhook())
+                    webhook_deleted = True
+                updates = await self._call(
+                    bot.get_updates(
+                        offset=self.offset,
+                        timeout=dtm.timedelta(seconds=self.timeout),
+                        allowed_updates=self.allowed_updates,
+                        read_timeout=5,
+                    )
+                )
+            except asyncio.CancelledError:
+                if self._stopping:
+                    return
+                raise
+            except Conflict as error:
+                waited = loop.time() - started
+                if not self.settled and waited < SETTLED_AFTER:
+                    raise AnotherPoller(_one_line(error)) from error
+                self.settled = True
+                if not self._conflict_told:
+                    log.warning(
+                        "Another process polled this bot (%s); this one keeps polling and the "
+                        "newcomer stops by itself",
+                        _one_line(error),
+                    )
+                    self._conflict_told = True
+                await asyncio.sleep(CONFLICT_WAIT)
+                continue
+            except RetryAfter as error:
+                seconds = error.retry_after
+                await asyncio.sleep(float(seconds if isinstance(seconds, int | float) else 1))
+                continue
+            except InvalidToken:
+                raise
+            except (NetworkError, OSError) as error:
+                log.warning("Polling the Bot API failed (%s); next try in %.1f s", error, wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 1.5, POLL_LONGEST_WAIT)
+                continue
+            wait = POLL_FIRST_WAIT
+            self.confirmed = self.offset
+            if loop.time() - started >= SETTLED_AFTER:
+                self.settled = True
+            if not updates:
+                self._conflict_told = False
+                continue
+            if self.application.update_processor.max_concurrent_updates > 1:
+                await handle_updates(self.application, updates)
+                self.offset = max(u.update_id for u in updates) + 1
+                continue
+            for update in updates:
+                if self._stopping:
+                    return
+                await handle_updates(self.application, [update])
+                self.offset = update.update_id + 1
+
+
+class WebhookServer:
+    """Receives Telegram's webhook calls: the secret is checked before a body is read, bodies
+    are capped at 1 MB, and Telegram gets its answer only after the update was handled (an
+    update whose process dies mid-handling is sent again by Telegram)."""
+
+    def __init__(
+        self,
+        application: AnyApplication,
+        *,
+        listen: str,
+        port: int,
+        path: str,
+        secret: str,
+        max_body: int = MAX_WEBHOOK_BODY,
+    ) -> None:
+        self.application = application
+        self.listen = listen
+        self.port = port
+        self.path = "/" + path.lstrip("/")
+        self._secret = secret.encode()
+        self.max_body = max_body
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=self.max_body)
+        app.router.add_post(self.path, self._receive)
+        # No lingering: a refused request's body is never read, its connection is closed.
+        self._runner = web.AppRunner(app, access_log=None, lingering_time=0, shutdown_timeout=30)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.listen, self.port).start()
+
+    async def stop(self) -> None:
+        """Stop listening; updates being handled are finished and answered first."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, self._secret):
+            return _refuse(403, "Forbidden")
+        if request.content_length is not None and request.content_length > self.max_body:
+            return _refuse(413, "Request Entity Too Large")
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.application.bot)
+        except web.HTTPRequestEntityTooLarge:
+            return _refuse(413, "Request Entity Too Large")
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return _refuse(400, "Bad Request")
+        if update is None:
+            return _refuse(400, "Bad Request")
+        await handle_updates(self.application, [update])
+        return web.Response(status=200)
+
+
+def _refuse(status: int, reason: str) -> web.Response:
+    response = web.Response(status=status, text=reason)
+    response.force_close()
+    return response
+
+
+async def serve(
+    application: AnyApplication,
+    *,
+    api_url: str,
+    allowed_updates: Sequence[str] | None,
+    webhook: dict[str, Any] | None = None,
+    poll_timeout: float = 10.0,
+) -> int:
+    """Run the bot until SIGINT/SIGTERM: wait for the Bot API, start, receive updates, stop.
+    `webhook` holds url, listen, port, path and secret; without it the bot polls. The exit
+    code: 0, or 1 when another process polls this bot or the token is refused."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+
+    async def bring_up() -> None:
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+
+    started = False
+    intake: UpdatePoller | WebhookServer | None = None
+    try:
+        if not await until_reachable(bring_up, api_url=api_url, stop=stop):
+            return 0
+        await application.start()
+        started = True
+        if webhook is None:
+            intake = UpdatePoller(
+                application, allowed_updates=allowed_updates, timeout=poll_timeout
+            )
+            await intake.start()
+            stopped = asyncio.create_task(stop.wait())
+            ended = asyncio.create_task(intake.wait())
+            await asyncio.wait({stopped, ended}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            if intake.failure is not None:
+                raise intake.failure
+        else:
+            intake = WebhookServer(
+                application,
+                listen=webhook["listen"],
+                port=webhook["port"],
+                path=webhook["path"],
+                secret=webhook["secret"],
+            )
+            await intake.start()
+
+            async def register() -> None:
+                await application.bot.set_webhook(
+                    url=webhook["url"],
+                    secret_token=webhook["secret"],
+                    allowed_updates=allowed_updates,
+                    max_connections=40,
+                )
+
+            if await until_reachable(register, api_url=api_url, stop=stop):
+                await stop.wait()
+        return 0
+    except AnotherPoller as error:
+        print(
+            _(
+                "Another process is already polling this bot ({error}); this one stops. Run "
+                "one polling process per bot, or several with --webhook-url."
+            ).format(error=error),
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    except InvalidToken:
+        print(
+            _(
+                "The Bot API at {url} refused the bot token: check TDKT_BOT_TOKEN (from "
+                "@BotFather)."
+            ).format(url=api_url),
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    finally:
+        if intake is not None:
+            await intake.stop()
+        if started:
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+        with contextlib.suppress(Exception):
+            await application.shutdown()
+        # A start that never reached the Bot API leaves the connection pools open.
+        await application.bot.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
