@@ -444,3 +444,27 @@ async def test_remind_at_a_future_time_drains_with_the_real_clock(
     assert (backing_off.status, backing_off.attempts) == (OutboxStatus.PENDING.value, 3)
     for sent in (row for row in rows.values() if row.status == OutboxStatus.SENT.value):
         assert sent.sent_at is not None and real_now <= sent.sent_at <= finished
+
+
+async def test_concurrent_upgrades_of_a_fresh_postgres_database_all_succeed(
+    postgres_template: bool,
+) -> None:
+    """Three `db upgrade` at once on an empty PostgreSQL database (e.g. several webhook
+    processes started together): one migrates, the others wait and find nothing to do."""
+    import uuid
+
+    import asyncpg
+
+    from tests.auxil.databases import PG_ADMIN_DSN, pg_url
+
+    name = f"tdkt_fresh_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+        env = {"TDKT_DATABASE_URL": pg_url(name), "TDKT_LANGUAGE": "en"}
+        results = await asyncio.gather(*(atdkt("db", "upgrade", env=env) for _ in range(3)))
+        for code, out, err in results:
+            assert (code, out.strip()) == (0, "The database is up to date."), err
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
