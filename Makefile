@@ -10,13 +10,42 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-setup: $(BIN)/python
+# The install is editable: code changes need no reinstall, only a changed pyproject.toml
+# (dependencies, entry points). The stamps make `make run` start at once after the first time.
+setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	touch $@
 
-setup-test: $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
 
-run: setup
+# The settings `make run` and the tdkt-bot command read from this folder, written once (readable
+# by you only) with TDKT_BOT_TOKEN and TDKT_OFFICER_IDS if they are set, e.g.
+# `TDKT_BOT_TOKEN=123456:ABC make run`. Edit it afterwards; the environment overrides it.
+.env:
+	@umask 077 && printf '%s\n' \
+		'# tdkt-bot settings, read by `make run` and by .venv/bin/tdkt-bot run from this folder.' \
+		'# The environment overrides them. Every setting: README.md, "Configuration".' \
+		'' \
+		'# The token @BotFather gave you (in Telegram: /newbot).' \
+		"TDKT_BOT_TOKEN=$$TDKT_BOT_TOKEN" \
+		'# Telegram user ids of the TĐKT officers, comma-separated. Yours: send /start to the' \
+		'# bot, it answers with your id; put it here and start the bot again (make run).' \
+		"TDKT_OFFICER_IDS=$$TDKT_OFFICER_IDS" \
+		'# The authority printed at the top of exported lists.' \
+		'# TDKT_AUTHORITY=UBND xã Trị An' \
+		'# Default: SQLite in ~/.local/share/tdkt-bot; for PostgreSQL:' \
+		'# TDKT_DATABASE_URL=postgresql://tdkt@127.0.0.1/tdkt' \
+		> $@
+	@echo "Wrote your settings to .env. Fill in what is still empty there: TDKT_BOT_TOKEN"
+	@echo "from @BotFather, TDKT_OFFICER_IDS with your Telegram id (send /start to the bot:"
+	@echo "it tells you). After each change, start the bot again with: make run"
+
+run: setup .env
 	$(BIN)/tdkt-bot run
 
 test: setup-test

@@ -209,9 +209,11 @@ def _run_async(coroutine_factory: Callable[[], Awaitable[int | None]]) -> int | 
 async def _migrate(settings: Settings) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.config import prepare_data_folder
     from bot.migrate import upgrade
 
     try:
+        prepare_data_folder(settings.database_url, os.environ)
         await upgrade(settings.database_url)
     except (SQLAlchemyError, OSError) as error:
         raise UserError(
@@ -219,6 +221,26 @@ async def _migrate(settings: Settings) -> None:
                 url=_safe_url(settings.database_url), error=str(error).splitlines()[0]
             )
         ) from error
+    announce_database(settings)
+
+
+def announce_database(settings: Settings) -> None:
+    """Says on stderr which database the command uses: the default one lives in the per-user
+    data folder, and a command run with other settings must not go unnoticed."""
+    print(
+        _("Database: {where}").format(where=database_label(settings.database_url)), file=sys.stderr
+    )
+
+
+def database_label(url: str) -> str:
+    """A SQLite database's file path; any other URL without its password or async driver."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        return str(Path(parsed.database).resolve()) if parsed.database else ":memory:"
+    plain = parsed.set(drivername=parsed.get_backend_name())
+    return plain.render_as_string(hide_password=True)
 
 
 async def _require_current_schema(settings: Settings) -> None:
@@ -260,6 +282,7 @@ async def _require_current_schema(settings: Settings) -> None:
         await engine.dispose()
     if current != heads:
         raise refusal
+    announce_database(settings)
 
 
 def _safe_url(url: str) -> str:
@@ -425,6 +448,14 @@ def unit_sheet_error_text(error: object, path: Path) -> str:
         "blank": _("{path}, row {row}: the code and the name must not be empty."),
         "too-long": _("{path}, row {row}: the code or the name is too long."),
         "duplicate": _("{path}, row {row}: the code {value} appears twice."),
+        "fields": _(
+            "{path}, row {row}: more fields than the {value} columns; put a name that "
+            "contains a comma in double quotes."
+        ),
+        "leader": _(
+            "{path}, row {row}: '{value}' in the leader column; write x for the cluster's "
+            "leading unit, or nothing. Put a name that contains a comma in double quotes."
+        ),
         "kind": _(
             "{path}, row {row}: unknown kind '{value}'. Use commune, ward, township, agency, "
             "school, enterprise, other (or xã, phường, thị trấn, cơ quan, trường học, "
@@ -435,11 +466,15 @@ def unit_sheet_error_text(error: object, path: Path) -> str:
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
     from bot.clock import SystemClock
     from bot.services.invites import UnknownUnit, create_invite, deep_link
-    from models import Role
+    from models import Role, Unit
 
     username = settings.bot_username or asyncio.run(_fetch_username(settings))
+    now, ttl = SystemClock().now(), timedelta(days=settings.invite_ttl_days)
+    expires = (now + ttl).astimezone(settings.tz)
 
     async def work(session: object) -> int:
         try:
@@ -447,15 +482,30 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
                 session,
                 args.unit_code,
                 Role(args.role),
-                now=SystemClock().now(),  # type: ignore[arg-type]
-                ttl=timedelta(days=settings.invite_ttl_days),
+                now=now,  # type: ignore[arg-type]
+                ttl=ttl,
             )
         except UnknownUnit as error:
             raise UserError(
                 _("No unit has the code {code}. Import units first.").format(code=error.code)
             ) from error
+        unit = await session.scalar(  # type: ignore[attr-defined]
+            select(Unit).where(Unit.code == args.unit_code)
+        )
+        # The code on its own line, then the link (scripts read them); then what it is for.
         print(code)
         print(deep_link(username, code))
+        print(_("Unit: {code} — {name}").format(code=unit.code, name=unit.name))
+        print(
+            _("Role: {role}").format(
+                role=_("officer") if args.role == Role.OFFICER else _("unit head")
+            )
+        )
+        print(
+            _("Valid until: {date} {time}").format(
+                date=format_date(expires.date()), time=expires.strftime("%H:%M")
+            )
+        )
         return EXIT_OK
 
     return asyncio.run(_with_session(settings, work))
@@ -628,14 +678,45 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         raise UserError(_("{path} already exists; choose a new file name.").format(path=out))
     if not out.parent.is_dir():
         raise UserError(_("Folder not found: {path}").format(path=out.parent))
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
-    target = sqlite3.connect(out)
+    announce_database(settings)
     try:
-        with target:
-            source.backup(target)
-        target.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        target.close()
-        source.close()
+        _write_backup(source_path, out)
+    except (sqlite3.Error, OSError) as error:
+        reason = os.strerror(error.errno) if isinstance(error, OSError) and error.errno else error
+        raise UserError(
+            _("Cannot write the backup {path}: {error}").format(
+                path=out, error=str(reason).splitlines()[0]
+            )
+        ) from error
     print(_("Backup written to {path}.").format(path=out))
     return EXIT_OK
+
+
+def _write_backup(source_path: Path, out: Path) -> None:
+    """Copies into a temporary file beside `out`, readable by its owner only (the database
+    holds names and Telegram ids), and renames it once complete: a backup that fails (a full
+    disk) leaves no partial file behind to be taken for a backup or to block the next try."""
+    import sqlite3
+    import tempfile
+
+    handle, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+        try:
+            target = sqlite3.connect(temporary)
+            try:
+                with target:
+                    source.backup(target)
+                target.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                target.close()
+        finally:
+            source.close()
+        temporary.chmod(0o600)
+        os.replace(temporary, out)
+    except BaseException:
+        for leftover in (temporary, temporary.with_name(temporary.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from functools import lru_cache
@@ -56,8 +57,33 @@ class Settings:
         return self.token
 
 
-def default_database_url() -> str:
-    return f"sqlite+aiosqlite:///{Path.cwd() / 'tdkt-bot.sqlite3'}"
+DATABASE_FILE = "tdkt-bot.sqlite3"
+
+
+def data_folder(env: Mapping[str, str]) -> Path:
+    """The per-user data folder: $XDG_DATA_HOME/tdkt-bot, else ~/.local/share/tdkt-bot."""
+    base = env.get("XDG_DATA_HOME") or ""
+    root = Path(base) if Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / "tdkt-bot"
+
+
+def default_database_url(env: Mapping[str, str]) -> str:
+    """SQLite in the per-user data folder, so that every command finds the same database
+    wherever it is run from. A `tdkt-bot.sqlite3` in the working directory (where earlier
+    versions kept it) is still used when present."""
+    legacy = Path.cwd() / DATABASE_FILE
+    path = legacy if legacy.is_file() else data_folder(env) / DATABASE_FILE
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def prepare_data_folder(database_url: str, env: Mapping[str, str]) -> None:
+    """Creates the per-user data folder (mode 0700: the database holds names and Telegram
+    ids) when the database is to live there and it does not exist yet."""
+    folder = data_folder(env)
+    if database_url.startswith("sqlite") and Path(database_url.split("///", 1)[-1]).parent == (
+        folder
+    ):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def normalise_database_url(url: str) -> str:
@@ -114,7 +140,7 @@ def _parse_flag(name: str, raw: str) -> bool:
     raise ConfigError(name, raw)
 
 
-def settings_from_env(env: dict[str, str] | os._Environ[str]) -> Settings:
+def settings_from_env(env: Mapping[str, str]) -> Settings:
     timezone = env.get("TDKT_TIMEZONE") or "Asia/Ho_Chi_Minh"
     try:
         ZoneInfo(timezone)
@@ -126,7 +152,7 @@ def settings_from_env(env: dict[str, str] | os._Environ[str]) -> Settings:
     return Settings(
         token=env.get("TDKT_BOT_TOKEN") or None,
         database_url=normalise_database_url(
-            env.get("TDKT_DATABASE_URL") or default_database_url()
+            env.get("TDKT_DATABASE_URL") or default_database_url(env)
         ),
         api_base_url=env.get("TDKT_API_BASE_URL") or DEFAULT_API_BASE_URL,
         api_file_url=env.get("TDKT_API_FILE_URL") or DEFAULT_API_FILE_URL,

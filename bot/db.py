@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from sqlalchemy import event, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,6 +17,23 @@ from sqlalchemy.ext.asyncio import (
 from bot import sqlite_connection
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [DBAPIError, OSError, TimeoutError]
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        return tuple(errors)
+    # asyncpg's errors while connecting reach us unwrapped ("the database system is starting
+    # up", "is not currently accepting connections").
+    errors += [asyncpg.PostgresError, asyncpg.InterfaceError]
+    return tuple(errors)
+
+
+# What the database raises while it is away for a while: SQLite locked by another process past
+# the busy timeout, PostgreSQL restarting (connections terminated, refused, not yet accepted).
+DATABASE_UNAVAILABLE = _unavailable_errors()
 
 
 def make_engine(

@@ -6,11 +6,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.db import make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Several processes may migrate one PostgreSQL database at once (webhook processes started
+# together, `db upgrade` run twice): this lock makes them take turns, so the later ones find
+# nothing to do instead of failing on the tables the first is creating. "tdkt" in ASCII.
+MIGRATION_LOCK_KEY = 0x74646B74
 
 
 def alembic_config(url: str) -> Config:
@@ -38,13 +43,22 @@ async def downgrade(url: str, revision: str) -> None:
         await engine.dispose()
 
 
+def _take_turns(connection: Connection) -> None:
+    """On PostgreSQL, waits for any other migration of this database to commit. The lock is
+    the transaction's first statement, so what runs after it sees the other's tables."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+
+
 def _upgrade_on(connection: Connection, url: str, revision: str) -> None:
+    _take_turns(connection)
     config = alembic_config(url)
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
 
 
 def _downgrade_on(connection: Connection, url: str, revision: str) -> None:
+    _take_turns(connection)
     config = alembic_config(url)
     config.attributes["connection"] = connection
     command.downgrade(config, revision)

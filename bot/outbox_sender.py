@@ -30,6 +30,7 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
+from bot.db import DATABASE_UNAVAILABLE
 from bot.services import outbox
 from bot.services.notices import report_unreachable
 from models import OutboxMessage
@@ -43,6 +44,10 @@ PER_CHAT_INTERVAL = 1.0
 # still sent well within the claim lease.
 CLAIM_BATCH = 300
 POLL_INTERVAL = 5.0
+# Recording a send is retried until the database answers (a lock held by another process, a
+# PostgreSQL restart); the wait between tries doubles from the first to the last.
+RECORD_FIRST_WAIT = 0.1
+RECORD_MAX_WAIT = 5.0
 # Bad requests that mean the chat is gone for good, like a 403.
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
 
@@ -192,34 +197,102 @@ class OutboxSender:
         for message in batch:
             by_chat[message.chat_id].append(message)
         semaphore = asyncio.Semaphore(self._concurrency)
+        # Messages handed to Telegram in this batch: a claim not in here was never sent.
+        started: set[int] = set()
 
         async def send_chat(messages: list[OutboxMessage]) -> None:
             for message in messages:
                 async with semaphore:
-                    await self._send_one(message, stats)
+                    try:
+                        await self._send_one(message, stats, started)
+                    except Exception:
+                        # A bug in one send must not cancel its siblings: a sibling cancelled
+                        # after Telegram accepted its message would be sent again.
+                        log.exception("Outbox message %s: unexpected error", message.id)
 
-        # A task group, not gather: when the drain is cancelled or one send fails, no send is
-        # left running behind it (it would use the database after the engine is disposed).
-        async with asyncio.TaskGroup() as group:
-            for messages in by_chat.values():
-                group.create_task(send_chat(messages))
+        # A task group, not gather: when the drain is cancelled, no send is left running
+        # behind it (it would use the database after the engine is disposed).
+        try:
+            async with asyncio.TaskGroup() as group:
+                for messages in by_chat.values():
+                    group.create_task(send_chat(messages))
+        finally:
+            unsent = [message.id for message in batch if message.id not in started]
+            if unsent:
+                await self._release_unsent(unsent)
 
-    async def _send_one(self, message: OutboxMessage, stats: DrainStats) -> None:
+    async def _release_unsent(self, message_ids: list[int]) -> None:
+        """This process stops sending (cancelled, shutting down): its claims that never reached
+        Telegram go back to pending at once, for itself or another process, not after the
+        lease. One try: a process being stopped must not hang on a database that is away."""
+        try:
+            async with asyncio.timeout(5):
+                async with self.sessionmaker() as session:
+                    released = await outbox.release_own_claims(
+                        session, message_ids, worker=self.worker
+                    )
+        except DATABASE_UNAVAILABLE as error:
+            log.warning(
+                "Could not release %s unsent outbox claims (left to the lease): %s",
+                len(message_ids),
+                error,
+            )
+            return
+        if released:
+            log.info("Released %s outbox messages this process had claimed", released)
+
+    async def _record(
+        self, message: OutboxMessage, record: Callable[[AsyncSession], Awaitable[object]]
+    ) -> object:
+        """Records how a send went, retrying with backoff until the database answers.
+
+        Telegram has already acted on the message: giving up here would leave it claimed, and
+        the lease would send it again. The wait doubles from RECORD_FIRST_WAIT to
+        RECORD_MAX_WAIT; the send slot stays taken, so nothing more is sent meanwhile."""
+        wait = RECORD_FIRST_WAIT
+        failures = 0
+        while True:
+            try:
+                async with self.sessionmaker() as session:
+                    result = await record(session)
+            except DATABASE_UNAVAILABLE as error:
+                failures += 1
+                if failures == 1:
+                    log.warning(
+                        "Cannot record outbox message %s (the database does not answer); "
+                        "retrying until it does: %s",
+                        message.id,
+                        str(error).splitlines()[0],
+                    )
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, RECORD_MAX_WAIT)
+                continue
+            if failures:
+                log.info("Recorded outbox message %s after %s failed tries", message.id, failures)
+            return result
+
+    async def _send_one(
+        self, message: OutboxMessage, stats: DrainStats, started: set[int]
+    ) -> None:
         await self.limiter.wait(message.chat_id)
+        started.add(message.id)
+        now = self.clock.now
         try:
             sent = await self._send(message)
         except RetryAfter as error:
-            seconds = _seconds(error.retry_after)
+            seconds, reason = _seconds(error.retry_after), str(error)
             self.limiter.pause(seconds)
-            async with self.sessionmaker() as session:
-                await outbox.mark_retry(
+            await self._record(
+                message,
+                lambda session: outbox.mark_retry(
                     session,
                     message,
                     worker=self.worker,
-                    now=self.clock.now(),
-                    error=str(error),
+                    now=now(),
+                    error=reason,
                     delay=timedelta(seconds=seconds),
-                )
+                ),
+            )
             stats.retried += 1
         except Forbidden as error:
             await self._unreachable(message, str(error), stats)
@@ -228,26 +301,36 @@ class OutboxSender:
                 await self._unreachable(message, str(error), stats)
                 return
             log.error("Outbox message %s refused by Telegram: %s", message.id, error)
-            async with self.sessionmaker() as session:
-                await outbox.mark_failed(session, message.id, worker=self.worker, error=str(error))
+            reason = str(error)
+            await self._record(
+                message,
+                lambda session: outbox.mark_failed(
+                    session, message.id, worker=self.worker, error=reason
+                ),
+            )
             stats.failed += 1
         except (NetworkError, TelegramError) as error:
             # Network errors, timeouts, 5xx: Telegram or the way to it is down for a while.
             # The message waits (backoff up to outbox.MAX_BACKOFF) however long that lasts.
-            async with self.sessionmaker() as session:
-                await outbox.mark_retry(
-                    session, message, worker=self.worker, now=self.clock.now(), error=str(error)
-                )
+            reason = str(error)
+            await self._record(
+                message,
+                lambda session: outbox.mark_retry(
+                    session, message, worker=self.worker, now=now(), error=reason
+                ),
+            )
             stats.retried += 1
         else:
-            async with self.sessionmaker() as session:
-                await outbox.mark_sent(
+            await self._record(
+                message,
+                lambda session: outbox.mark_sent(
                     session,
                     message.id,
                     worker=self.worker,
-                    now=self.clock.now(),
+                    now=now(),
                     channel_message_id=sent.message_id,
-                )
+                ),
+            )
             stats.sent += 1
 
     async def _send(self, message: OutboxMessage) -> Message:
@@ -273,7 +356,7 @@ class OutboxSender:
         )
 
     async def _unreachable(self, message: OutboxMessage, error: str, stats: DrainStats) -> None:
-        async with self.sessionmaker() as session:
+        async def record(session: AsyncSession) -> None:
             member = await outbox.mark_unreachable(
                 session, message, worker=self.worker, now=self.clock.now(), error=error
             )
@@ -281,6 +364,8 @@ class OutboxSender:
                 log.warning("Member %s is unreachable: %s", member.id, error)
                 await report_unreachable(session, member, now=self.clock.now())
                 self.wake()
+
+        await self._record(message, record)
         stats.unreachable += 1
 
     # ------------------------------------------------------------ background loop

@@ -6,7 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import make_engine, make_sessionmaker
 from models import Invite, Plan, Task, Unit
 from tests.auxil.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
-from tests.conftest import PLAN_2020, UNITS_CSV
+from tests.conftest import PLAN_2020, TZ, UNITS_CSV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,9 +74,13 @@ def test_import_plan_units_and_invite(database_url: str) -> None:
 
     invite = tdkt("invite", "PGD", env=env)
     assert invite.returncode == 0, invite.stderr
-    code, link = invite.stdout.strip().splitlines()
+    code, link, unit, role, expiry = invite.stdout.strip().splitlines()
     assert link == f"https://t.me/{BOT_USERNAME}?start={code}"
     assert len(code) >= 22
+    assert unit == "Đơn vị: PGD — Phòng Giáo dục và Đào tạo"
+    assert role == "Vai trò: thủ trưởng đơn vị"
+    expires = (datetime.now(TZ) + timedelta(days=14)).strftime("%d/%m/%Y")
+    assert expiry.startswith(f"Hiệu lực đến: {expires} "), expiry
 
     async def invites() -> int:
         engine = make_engine(database_url)
@@ -86,10 +90,15 @@ def test_import_plan_units_and_invite(database_url: str) -> None:
         return int(number or 0)
 
     assert asyncio.run(invites()) == 1
+    officer = tdkt("invite", "PNV", "--role", "officer", env={**env, "TDKT_LANGUAGE": "en"})
+    assert officer.stdout.strip().splitlines()[2:4] == [
+        "Unit: PNV — Phòng Nội vụ",
+        "Role: officer",
+    ]
     unknown = tdkt("invite", "NOPE", env=env)
     assert unknown.returncode == 1
     assert (
-        unknown.stderr.strip()
+        unknown.stderr.strip().splitlines()[-1]
         == "Không có đơn vị nào mang mã NOPE. Vui lòng nhập danh sách đơn vị trước."
     )
 
@@ -464,3 +473,163 @@ def test_invite_roles_both_is_said_explicitly(tmp_path: Path) -> None:
         return stored
 
     assert asyncio.run(roles()) == ["officer", "both", "both"]
+async def test_concurrent_upgrades_of_a_fresh_postgres_database_all_succeed(
+    postgres_template: bool,
+) -> None:
+    """Three `db upgrade` at once on an empty PostgreSQL database (e.g. several webhook
+    processes started together): one migrates, the others wait and find nothing to do."""
+    import uuid
+
+    import asyncpg
+
+    from tests.auxil.databases import PG_ADMIN_DSN, pg_url
+
+    name = f"tdkt_fresh_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+        env = {"TDKT_DATABASE_URL": pg_url(name), "TDKT_LANGUAGE": "en"}
+        results = await asyncio.gather(*(atdkt("db", "upgrade", env=env) for _ in range(3)))
+        for code, out, err in results:
+            assert (code, out.strip()) == (0, "The database is up to date."), err
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+
+
+@pytest.mark.parametrize(
+    ("header", "bad_row", "expected"),
+    [
+        # A row lacking its trailing fields is fine: the cluster is empty.
+        ("code,name,kind,cluster", "A2,Xa B,xã", None),
+        ("code,name,kind,cluster,leader", "A2,Xa B,xã", None),
+        (
+            "code,name,kind,cluster",
+            "A2,UBND xã Bình Lợi,xã,Cụm 1, Cụm 2",
+            "row 3: more fields than the 4 columns; put a name that contains a comma in "
+            "double quotes.",
+        ),
+        (
+            "code,name,kind,cluster,leader",
+            "A2,UBND xã Bình Lợi,xã,Cụm 1, Cụm 2",
+            "row 3: 'Cụm 2' in the leader column; write x for the cluster's leading unit, or "
+            "nothing. Put a name that contains a comma in double quotes.",
+        ),
+    ],
+)
+def test_import_units_says_which_row_is_wrong(
+    tmp_path: Path, header: str, bad_row: str, expected: str | None
+) -> None:
+    """A ragged CSV is read with its header's delimiter, not refused as "Could not determine
+    delimiter"; a row that cannot be right is named."""
+    sheet = tmp_path / "units.csv"
+    leader = ",x" if header.endswith("leader") else ""
+    sheet.write_text(
+        f"{header}\nA1,UBND xã An Bình,xã,Cụm thi đua số 1{leader}\n{bad_row}\n"
+        "A3,Phòng Nội vụ,cơ quan,Cụm thi đua số 1\n",
+        encoding="utf-8",
+    )
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    result = tdkt(
+        "import-units", str(sheet), env={"TDKT_DATABASE_URL": url, "TDKT_LANGUAGE": "en"}
+    )
+    assert "Traceback" not in result.stderr
+    if expected is None:
+        assert result.returncode == 0, result.stderr
+        assert "3 created" in result.stdout
+        return
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"{sheet}, {expected}"]
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_backup_on_a_full_disk_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The disk fills up during the copy (SQLite's own "database or disk is full", as a real
+    full disk gives it): one line, no partial file; the next try, with room, succeeds and the
+    copy is readable by its owner only."""
+    import sqlite3
+    import stat
+
+    from bot.cli import main
+
+    source = tmp_path / "live.sqlite3"
+    url = f"sqlite+aiosqlite:///{source}"
+    monkeypatch.setenv("TDKT_DATABASE_URL", url)
+    monkeypatch.setenv("TDKT_LANGUAGE", "en")
+    assert main(["db", "upgrade"]) == 0
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    out = backups / "tdkt.sqlite3"
+    real_connect = sqlite3.connect
+
+    def connect_to_a_full_disk(database: object, *args: object, **kwargs: object) -> object:
+        connection = real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+        if str(database).startswith(str(backups)):
+            connection.execute("PRAGMA max_page_count=2")  # the disk has room for two pages
+        return connection
+
+    capsys.readouterr()
+    monkeypatch.setattr(sqlite3, "connect", connect_to_a_full_disk)
+    assert main(["backup", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        f"Database: {source}",
+        f"Cannot write the backup {out}: database or disk is full",
+    ]
+    assert list(backups.iterdir()) == []
+
+    def no_space_left(*_args: object, **_kwargs: object) -> object:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sqlite3, "connect", no_space_left)
+    assert main(["backup", "--out", str(out)]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"Cannot write the backup {out}: No space left on device"
+    )
+    assert list(backups.iterdir()) == []
+
+    monkeypatch.setattr(sqlite3, "connect", real_connect)
+    assert main(["backup", "--out", str(out)]) == 0
+    assert list(backups.iterdir()) == [out]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    copy = sqlite3.connect(out)
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    copy.close()
+
+
+def test_the_default_database_is_one_per_user_wherever_a_command_runs(tmp_path: Path) -> None:
+    data_home = tmp_path / "data"
+    env = {"XDG_DATA_HOME": str(data_home), "TDKT_LANGUAGE": "en"}
+    first, second = tmp_path / "here", tmp_path / "elsewhere"
+    first.mkdir()
+    second.mkdir()
+    database = data_home / "tdkt-bot" / "tdkt-bot.sqlite3"
+    imported = tdkt("import-units", str(UNITS_CSV), env=env, cwd=first)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stderr.splitlines()[0] == f"Database: {database}"
+    assert oct(database.parent.stat().st_mode & 0o777) == oct(0o700)
+    invite = tdkt("invite", "PGD", env={**env, "TDKT_BOT_USERNAME": BOT_USERNAME}, cwd=second)
+    assert invite.returncode == 0, invite.stderr
+    assert invite.stderr.splitlines()[0] == f"Database: {database}"
+    assert not list(first.iterdir()) and not list(second.iterdir())
+
+    # A database an earlier version made in the working directory is still the one used.
+    legacy = tmp_path / "old"
+    legacy.mkdir()
+    made_there = tdkt(
+        "db", "upgrade", env={"TDKT_DATABASE_URL": "sqlite:///tdkt-bot.sqlite3"}, cwd=legacy
+    )
+    assert made_there.returncode == 0, made_there.stderr
+    upgraded = tdkt("db", "upgrade", env=env, cwd=legacy)
+    assert upgraded.stderr.splitlines()[0] == f"Database: {legacy / 'tdkt-bot.sqlite3'}"
+    # PostgreSQL: the URL without the password.
+    refused = tdkt(
+        "db",
+        "upgrade",
+        env={**env, "TDKT_DATABASE_URL": "postgresql://tdkt:secret@127.0.0.1:1/tdkt"},
+    )
+    assert refused.returncode == 1 and "secret" not in refused.stderr

@@ -154,6 +154,23 @@ async def release_claims_of(session: AsyncSession, workers: Sequence[str]) -> in
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def release_own_claims(
+    session: AsyncSession, message_ids: Sequence[int], *, worker: str
+) -> int:
+    """Makes messages `worker` claimed but never handed to Telegram pending again at once."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(message_ids)),
+            OutboxMessage.status == OutboxStatus.SENDING.value,
+            OutboxMessage.claimed_by == worker,
+        )
+        .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
+    )
+    await session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def _finish(session: AsyncSession, message_id: int, worker: str, **values: Any) -> None:
     await session.execute(
         update(OutboxMessage)

@@ -88,6 +88,10 @@ def read_unit_rows(path: Path) -> list[UnitRow]:
         cells = [_clean(cell) for cell in raw]
         if not any(cells):
             continue
+        if suffix == ".csv" and any(cells[len(header) :]):
+            # More fields than columns: most likely a name with an unquoted comma, which would
+            # shift every later field into the wrong column.
+            raise UnitSheetError("fields", number, str(len(header)))
         cells += [""] * (len(header) - len(cells))
         code, name = cells[index["code"]], cells[index["name"]]
         if not code or not name:
@@ -100,7 +104,11 @@ def read_unit_rows(path: Path) -> list[UnitRow]:
         kind = parse_kind(cells[index["kind"]]) if cells[index["kind"]] else UnitKind.OTHER
         if kind is None:
             raise UnitSheetError("kind", number, cells[index["kind"]])
-        leader = "leader" in header and cells[header.index("leader")].lower() in LEADER_MARKS
+        mark = cells[header.index("leader")].lower() if "leader" in header else ""
+        if mark and mark not in LEADER_MARKS:
+            # Also what a cluster name with an unquoted comma leaves in this column.
+            raise UnitSheetError("leader", number, cells[header.index("leader")])
+        leader = mark in LEADER_MARKS
         rows.append(UnitRow(code, name, kind, cells[index["cluster"]] or None, leader))
     if not rows:
         raise UnitSheetError("empty")
@@ -112,8 +120,11 @@ def _csv_rows(path: Path) -> list[list[str]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UnitSheetError("encoding") from exc
-    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    # The delimiter is the one the header row uses: guessing from the whole sample fails as
+    # soon as one row has fewer or more fields than the others.
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(",;\t", key=header.count) if any(c in header for c in ",;\t") else ","
+    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def _xlsx_rows(path: Path) -> list[list[str]]:
