@@ -35,7 +35,7 @@ from models import (
     Unit,
 )
 
-# Holidays never stretch further than this, so a reminder is never moved back more days.
+# Days off never stretch further than this, so a reminder is never moved by more days.
 HOLIDAY_MARGIN = timedelta(days=15)
 DIGEST_TASKS_SHOWN = 15
 TITLE_SHOWN = 150
@@ -91,13 +91,16 @@ def reminder_triggered(
             return True
     if today <= deadline:
         return False
-    every = timedelta(days=rules.overdue_every_days)
-    target = deadline + every
-    while target <= today + HOLIDAY_MARGIN:
-        sent_on = calendar.send_day(target)
-        if sent_on == today and sent_on > deadline:
+    # Repeats after the deadline move forward to the next working day. A day off never lasts
+    # longer than HOLIDAY_MARGIN, so only the repeats due in that span before today can land on
+    # today: start there, however long ago the deadline was.
+    every = max(1, rules.overdue_every_days)
+    behind = (today - HOLIDAY_MARGIN - deadline).days
+    target = deadline + timedelta(days=every * max(1, -(-behind // every)))
+    while target <= today:
+        if calendar.next_working_day(target) == today:
             return True
-        target += every
+        target += timedelta(days=every)
     return False
 
 
