@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Row, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import _, format_date, ngettext, use_language
-from bot.services.deadlines import overdue_window_start, quarter_of
+from bot.services.deadlines import quarter_of
 from bot.services.nominations import current_round, units_with_filings
 from bot.services.outbox import Buttons, NewMessage, enqueue, insert_ignoring_conflicts
 from bot.services.working_days import WorkingCalendar
@@ -159,12 +159,14 @@ async def _load_directory(session: AsyncSession) -> _Directory:
 
 
 async def _load_tasks(
-    session: AsyncSession, first: date, last: date
+    session: AsyncSession, last: date
 ) -> tuple[list[DueTask], dict[int, list[TaskAudience]]]:
+    """The tasks due up to `last` of the plans not closed: an open task stays overdue until
+    the officer closes its plan's year, also across the new year."""
     rows = await session.execute(
         select(Task.id, Task.title, Task.deadline, Task.quarter, Plan.year)
         .join(Plan, Plan.id == Task.plan_id)
-        .where(Task.deadline >= first, Task.deadline <= last)
+        .where(Plan.closed_at.is_(None), Task.deadline <= last)
         .order_by(Task.deadline, Task.quarter, Task.position, Task.id)
     )
     tasks = [DueTask(*row) for row in rows.all()]
@@ -279,9 +281,8 @@ async def _plan(
     if not calendar.is_working_day(today):
         return result
     horizon = today + timedelta(days=max(rules.windows, default=0)) + HOLIDAY_MARGIN
-    window_start = overdue_window_start(today)
     quarter = quarter_of(today)
-    tasks, audience = await _load_tasks(session, window_start, max(horizon, _year_end(today)))
+    tasks, audience = await _load_tasks(session, max(horizon, _year_end(today)))
     directory = await _load_directory(session)
 
     triggered = [
