@@ -135,7 +135,9 @@ async def test_last_years_open_tasks_stay_overdue_until_the_plan_is_closed(
 
     # Gone from /tasks, the digests and the weekly summary; the reports are kept.
     listing = await head.send("/tasks")
-    assert "Quý này đơn vị không có nhiệm vụ nào." in listing.text and not button_data(listing.last_message(), "")
+    assert "Quý này đơn vị không có nhiệm vụ nào." in listing.text and not button_data(
+        listing.last_message(), ""
+    )
     for day in (date(2021, 1, 6), date(2021, 1, 11)):
         assert await _day(seeded, day) == {}
     async with seeded.ctx.session() as session:

@@ -106,20 +106,22 @@ async def test_an_overdue_repeat_on_a_day_off_is_sent_on_the_next_working_day(
     after the New Year holiday. That repeat goes out on Monday 4/1, not lost on 31/12."""
     await _enrol(seeded, officer_id)
     q4 = await _task_ids(seeded, 4)
+    head = seeded.user(HEAD_VI, "Nguyễn Văn An")
+    for quarter in (1, 2, 3):  # only quarter IV is left
+        for task_id in await _task_ids(seeded, quarter):
+            await head.send(f"/done {task_id}")
     day = date(2020, 12, 26)
     while day <= date(2021, 1, 13):
         received = await _day(seeded, day)
         if received:
             assert not is_day_off(day), f"reminder on a day off: {day}"
         day += timedelta(days=1)
-    # The digests list the oldest deadlines first (the open tasks of quarters I-III fill the
-    # first lines), so the days are read from the reminder log.
     async with seeded.ctx.session() as session:
-        head = await session.scalar(select(Member).where(Member.telegram_id == HEAD_VI))
-        assert head is not None
+        member = await session.scalar(select(Member).where(Member.telegram_id == HEAD_VI))
+        assert member is not None
         logs = await session.execute(
             select(ReminderLog.day, ReminderLog.task_ids).where(
-                ReminderLog.member_id == head.id, ReminderLog.kind == "digest"
+                ReminderLog.member_id == member.id, ReminderLog.kind == "digest"
             )
         )
         reminded = sorted(day for day, task_ids in logs if q4[0] in (task_ids or []))
