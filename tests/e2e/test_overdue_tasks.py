@@ -143,3 +143,30 @@ async def test_last_years_open_tasks_stay_overdue_until_the_plan_is_closed(
     async with seeded.ctx.session() as session:
         report = await session.scalar(select(TaskReport).where(TaskReport.task_id == q2[0]))
     assert report is not None and report.done
+
+
+async def test_progress_of_one_quarter_counts_only_its_overdue_tasks(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    """Issue 13 #30: /progress 1 counted the lagging units' overdue tasks of every quarter."""
+    head = seeded.user(HEAD, "Nguyễn Văn An")
+    await join(seeded, head, "TT-VA")
+    q1, q2 = [await _task_ids(seeded, quarter) for quarter in (1, 2)]
+    await head.send(f"/done {q1[0]}")
+    officer = seeded.user(officer_id, "Trần Thị Bình")
+    seeded.clock.set(local(2020, 7, 15))  # quarters I and II are both overdue
+    await head.send(f"/done {q2[0]}")
+
+    first = (await officer.send("/progress 1")).text
+    assert "Đơn vị chậm tiến độ trong Quý I" in first
+    assert "UBND thị trấn Vĩnh An: 4 nhiệm vụ quá hạn" in first  # 5 of quarter I, 1 done
+    assert "UBND xã Tân An: 5 nhiệm vụ quá hạn" in first
+    second = (await officer.send("/progress 2")).text
+    assert "Đơn vị chậm tiến độ trong Quý II" in second
+    assert "UBND thị trấn Vĩnh An: 6 nhiệm vụ quá hạn" in second
+    assert "UBND xã Tân An: 7 nhiệm vụ quá hạn" in second
+    whole = (await officer.send("/progress")).text
+    assert "UBND thị trấn Vĩnh An: 10 nhiệm vụ quá hạn" in whole
+    assert "UBND xã Tân An: 12 nhiệm vụ quá hạn" in whole
+    third = (await officer.send("/progress 3")).text  # not due yet
+    assert "Không có đơn vị nào còn nhiệm vụ quá hạn." in third
