@@ -169,6 +169,35 @@ async def test_digest_content_languages_and_buttons(seeded: BotHarness, officer_
     assert f"#{q2[0]}</b>" in next_one[HEAD_EN][0]
 
 
+async def test_a_press_in_the_digest_marks_its_line_done(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    """Issue 13 #30: after ✅ in a digest, the pressed task's line still showed ⏳."""
+    await _enrol(seeded, officer_id)
+    q2 = await _task_ids(seeded, 2)
+    await _day(seeded, date(2020, 6, 16))
+    for chat_id, name, language, done_status in (
+        (HEAD_VI, "Nguyễn Văn An", "vi", "Thời hạn: 30/06/2020 (hoàn thành ngày 16/06/2020)"),
+        (HEAD_EN, "Alice", "en", "Deadline: Jun 30, 2020 (done on Jun 16, 2020)"),
+    ):
+        digest = seeded.api.sent(chat_id)[-1].result
+        key = (chat_id, digest["message_id"])
+        user = seeded.user(chat_id, name, language_code=language)
+        await user.press(digest, f"rd:{q2[1]}")
+        lines = seeded.api.messages[key]["text"].split("\n")
+        marked = lines.index(next(line for line in lines if f"<b>#{q2[1]}</b>" in line))
+        assert lines[marked].startswith(f"✅ <b>#{q2[1]}</b> ")
+        assert lines[marked + 1] == done_status
+        others = [line for line in lines if line.startswith(("⏳", "✅"))]
+        assert len(others) == len(q2) and sum(line.startswith("✅") for line in others) == 1
+        assert f"rd:{q2[1]}" not in button_data(seeded.api.messages[key], "rd:")
+        # A second press marks that line too; the first stays marked.
+        await user.press(seeded.api.messages[key], f"rd:{q2[0]}")
+        text = seeded.api.messages[key]["text"]
+        assert text.count("✅ <b>#") == 2 and f"✅ <b>#{q2[0]}</b>" in text
+        assert button_data(seeded.api.messages[key], "rd:") == [f"rd:{t}" for t in q2[2:]]
+
+
 async def test_nothing_before_the_reminder_time_and_no_replay(
     seeded: BotHarness, officer_id: int
 ) -> None:
