@@ -102,6 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--out", type=Path, required=True, metavar="FILE")
     backup.set_defaults(handler=cmd_backup)
 
+    plan_command = commands.add_parser("plan", help=_("the yearly plan"))
+    plan_actions = plan_command.add_subparsers(dest="plan_command", metavar="ACTION")
+    plan_actions.required = True
+    plan_close = plan_actions.add_parser(
+        "close",
+        help=_("close a year's plan: its unfinished tasks stop being overdue"),
+    )
+    plan_close.add_argument("year", type=int, metavar="YEAR")
+    plan_close.set_defaults(handler=cmd_plan_close)
+
     invite = commands.add_parser("invite", help=_("print a one-time invite code and link"))
     invite.add_argument("unit_code", metavar="UNIT_CODE")
     invite.add_argument(
@@ -463,6 +473,47 @@ def unit_sheet_error_text(error: object, path: Path) -> str:
         ),
     }
     return texts[error.reason].format(path=path, row=error.row, value=error.value)
+
+
+def cmd_plan_close(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock, local_today
+    from bot.services.plan_closure import CloseOutcome, close_year, summary_lines
+
+    year: int = args.year
+    clock = SystemClock()
+
+    async def work(session: object) -> int:
+        result = await close_year(
+            session,  # type: ignore[arg-type]
+            year,
+            today=local_today(clock, settings.tz),
+            now=clock.now(),
+        )
+        if result.outcome is CloseOutcome.NO_PLAN:
+            raise UserError(_("There is no plan for {year}.").format(year=year))
+        if result.outcome is CloseOutcome.NOT_OVER:
+            raise UserError(
+                _("The {year} plan can be closed once the year is over.").format(year=year)
+            )
+        summary = result.summary
+        assert summary is not None and summary.closed_at is not None
+        if result.outcome is CloseOutcome.ALREADY_CLOSED:
+            print(
+                _("The {year} plan was already closed on {date}.").format(
+                    year=year, date=format_date(summary.closed_at.astimezone(settings.tz).date())
+                )
+            )
+        else:
+            print(
+                _(
+                    "The {year} plan is closed: its unfinished tasks no longer count as overdue."
+                ).format(year=year)
+            )
+        for line in summary_lines(summary, markup=False):
+            print(line)
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:

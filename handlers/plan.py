@@ -16,6 +16,7 @@ from bot.services import plans as service
 from bot.services.deadlines import ROMAN_QUARTERS
 from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_file
 from bot.services.plans import TaskEdit, TaskEditResult
+from handlers import plan_close
 from handlers.common import BotContext, answer, decimal_id, officer_required, set_pending
 from handlers.deadlines import task_picker
 from handlers.pending import on_cancel, on_pending
@@ -31,13 +32,15 @@ QUARTERS = ("I", "II", "III", "IV")
 PICKER_ACTIONS = ("r", "n", "u")
 
 
-def edit_menu() -> InlineKeyboardMarkup:
+def edit_menu(closable: list[int] | None = None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(_("➕ Add a task"), callback_data="pl:a")],
             [InlineKeyboardButton(_("✏️ Rename a task"), callback_data="pl:r")],
             [InlineKeyboardButton(_("🎯 Narrow a task"), callback_data="pl:n")],
             [InlineKeyboardButton(_("🌐 Back to all units"), callback_data="pl:u")],
+            # Past years whose plan is still open: "Close the YYYY plan" (handlers/plan_close).
+            *plan_close.close_buttons(closable or []),
         ]
     )
 
@@ -80,7 +83,8 @@ async def plan(update: Update, context: BotContext) -> None:
     args = context.args or []
     if not args:
         await set_pending(context, member, {"kind": PENDING_UPLOAD})
-        await answer(update, plan_usage(), reply_markup=edit_menu())
+        closable = await plan_close.open_past_years(context)
+        await answer(update, plan_usage(), reply_markup=edit_menu(closable))
         return
     ctx = context.app_ctx
     action = args[0].lower()
@@ -399,3 +403,4 @@ async def edit_answer_received(update: Update, context: BotContext) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("plan", plan))
     application.add_handler(CallbackQueryHandler(plan_button, pattern=r"^pl:"))
+    plan_close.register(application)

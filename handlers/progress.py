@@ -64,7 +64,13 @@ def render_progress(report: ProgressReport) -> str:
             )
     lines.append("")
     if report.lagging:
-        lines.append(_("<b>Units lagging behind</b> (overdue tasks not done):"))
+        lines.append(
+            _("<b>Units lagging behind</b> (overdue tasks not done):")
+            if report.quarter is None
+            else _(
+                "<b>Units lagging behind in quarter {quarter}</b> (overdue tasks not done):"
+            ).format(quarter=("I", "II", "III", "IV")[report.quarter - 1])
+        )
         for unit in report.lagging[:LAGGING_SHOWN]:
             lines.append(
                 "• "

@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import _, format_date, ngettext
+from bot.services.digest_marks import digest_after_report
 from bot.services.tasks import (
     MAX_NOTE_LENGTH,
     ReportOutcome,
@@ -242,7 +243,8 @@ async def done_button(update: Update, context: BotContext) -> None:
 
 @unit_member_required
 async def reminder_done_button(update: Update, context: BotContext) -> None:
-    """The ✅ button under a reminder: report the task done and drop that button."""
+    """The ✅ button under a reminder: report the task done; in the digest its line then reads
+    ✅ and its button is gone."""
     query = update.callback_query
     assert query is not None
     values = await button_args(query, "rd", 1)
@@ -252,6 +254,32 @@ async def reminder_done_button(update: Update, context: BotContext) -> None:
     message = query.message
     if outcome is ReportOutcome.NOT_ALLOWED or not isinstance(message, Message):
         return
+    member = context.member
+    assert member is not None and member.unit_id is not None
+    ctx = context.app_ctx
+    async with ctx.session() as session:
+        marked = await digest_after_report(
+            session,
+            member_id=member.id,
+            unit_id=member.unit_id,
+            language=member.language,
+            channel_message_id=message.message_id,
+            tz=ctx.settings.tz,
+        )
+    if marked is not None:
+        keyboard = [
+            [InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row]
+            for row in marked.buttons
+        ]
+        try:
+            await message.edit_text(
+                marked.text, reply_markup=InlineKeyboardMarkup(keyboard) if keyboard else None
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
+        return
+    # Not a digest the outbox kept (an older reminder): at least the button goes.
     markup = message.reply_markup
     rows = [
         [button for button in row if button.callback_data != query.data]

@@ -21,6 +21,9 @@ class Plan(Base):
     issued_on: Mapped[date | None] = mapped_column(Date)
     issuer: Mapped[str | None] = mapped_column(CleanString(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when the officer closes the plan's year (`tdkt-bot plan close YEAR`, /plan): its open
+    # tasks stop being overdue. Until then they stay overdue, also across the new year.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     tasks: Mapped[list[Task]] = relationship(
         back_populates="plan", order_by="(Task.quarter, Task.position)"

@@ -23,17 +23,6 @@ def quarter_end(year: int, quarter: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def overdue_window_start(today: date) -> date:
-    """Open tasks due from this day on still count as overdue in a unit's list.
-
-    The whole current year, and in the first quarter also the previous year's last quarter, so
-    that a task due on 31/12 is not forgotten on 2 January.
-    """
-    if quarter_of(today) == 1:
-        return quarter_start(today.year - 1, 4)
-    return date(today.year, 1, 1)
-
-
 _DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
 
 

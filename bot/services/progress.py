@@ -48,6 +48,8 @@ class LaggingUnit:
 class ProgressReport:
     plan: Plan | None
     today: date
+    # The quarter asked for (None: all): the lagging units count only its overdue tasks.
+    quarter: int | None = None
     units_total: int = 0
     quarters: dict[int, list[TaskProgress]] = field(default_factory=dict)
     clusters: dict[int, list[ClusterProgress]] = field(default_factory=dict)
@@ -118,7 +120,7 @@ async def plan_progress(
     tz: ZoneInfo = DEFAULT_TZ,
 ) -> ProgressReport:
     plan = await current_plan(session, today)
-    report = ProgressReport(plan=plan, today=today)
+    report = ProgressReport(plan=plan, today=today, quarter=quarter)
     if plan is None:
         return report
     data = await _plan_data(session, plan, tz)
@@ -128,7 +130,8 @@ async def plan_progress(
     for task in data.tasks:
         concerned = [unit for unit in data.units if data.concerns(task, unit)]
         done = [unit for unit in concerned if (task.id, unit.id) in data.done_on]
-        if quarter is None or task.quarter == quarter:
+        asked = quarter is None or task.quarter == quarter
+        if asked:
             report.quarters.setdefault(task.quarter, []).append(
                 TaskProgress(task.id, task.title, task.deadline, len(done), len(concerned))
             )
@@ -136,7 +139,7 @@ async def plan_progress(
                 cell = per_cluster[task.quarter][data.cluster_of(unit)]
                 cell[1] += 1
                 cell[0] += (task.id, unit.id) in data.done_on
-        if task.deadline < today:
+        if asked and task.deadline < today:
             for unit in concerned:
                 if (task.id, unit.id) not in data.done_on:
                     overdue[unit.id] += 1

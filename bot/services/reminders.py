@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Row, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import _, format_date, ngettext, use_language
-from bot.services.deadlines import overdue_window_start, quarter_of
+from bot.services.deadlines import quarter_of
 from bot.services.nominations import current_round, units_with_filings
 from bot.services.outbox import Buttons, NewMessage, enqueue, insert_ignoring_conflicts
 from bot.services.working_days import WorkingCalendar
@@ -36,7 +36,7 @@ from models import (
     Unit,
 )
 
-# Holidays never stretch further than this, so a reminder is never moved back more days.
+# Days off never stretch further than this, so a reminder is never moved by more days.
 HOLIDAY_MARGIN = timedelta(days=15)
 DIGEST_TASKS_SHOWN = 15
 TITLE_SHOWN = 150
@@ -92,13 +92,16 @@ def reminder_triggered(
             return True
     if today <= deadline:
         return False
-    every = timedelta(days=rules.overdue_every_days)
-    target = deadline + every
-    while target <= today + HOLIDAY_MARGIN:
-        sent_on = calendar.send_day(target)
-        if sent_on == today and sent_on > deadline:
+    # Repeats after the deadline move forward to the next working day. A day off never lasts
+    # longer than HOLIDAY_MARGIN, so only the repeats due in that span before today can land on
+    # today: start there, however long ago the deadline was.
+    every = max(1, rules.overdue_every_days)
+    behind = (today - HOLIDAY_MARGIN - deadline).days
+    target = deadline + timedelta(days=every * max(1, -(-behind // every)))
+    while target <= today:
+        if calendar.next_working_day(target) == today:
             return True
-        target += every
+        target += timedelta(days=every)
     return False
 
 
@@ -158,12 +161,14 @@ async def _load_directory(session: AsyncSession) -> _Directory:
 
 
 async def _load_tasks(
-    session: AsyncSession, first: date, last: date
+    session: AsyncSession, last: date
 ) -> tuple[list[DueTask], dict[int, list[TaskAudience]]]:
+    """The tasks due up to `last` of the plans not closed: an open task stays overdue until
+    the officer closes its plan's year, also across the new year."""
     rows = await session.execute(
         select(Task.id, Task.title, Task.deadline, Task.quarter, Plan.year)
         .join(Plan, Plan.id == Task.plan_id)
-        .where(Task.deadline >= first, Task.deadline <= last)
+        .where(Plan.closed_at.is_(None), Task.deadline <= last)
         .order_by(Task.deadline, Task.quarter, Task.position, Task.id)
     )
     tasks = [DueTask(*row) for row in rows.all()]
@@ -278,9 +283,8 @@ async def _plan(
     if not calendar.is_working_day(today):
         return result
     horizon = today + timedelta(days=max(rules.windows, default=0)) + HOLIDAY_MARGIN
-    window_start = overdue_window_start(today)
     quarter = quarter_of(today)
-    tasks, audience = await _load_tasks(session, window_start, max(horizon, _year_end(today)))
+    tasks, audience = await _load_tasks(session, max(horizon, _year_end(today)))
     directory = await _load_directory(session)
 
     triggered = [

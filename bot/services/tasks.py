@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, exists, or_, select
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services import audit
-from bot.services.deadlines import overdue_window_start, quarter_of
+from bot.services.deadlines import quarter_of
 from models import Member, Plan, Task, TaskAudience, TaskReport, Unit
 
 MAX_NOTE_LENGTH = 2000
@@ -86,10 +86,17 @@ _UNIT_TASK_LINES = (
         _applies_to_bound(),
         or_(
             and_(Plan.year == bindparam("year"), Task.quarter == bindparam("quarter")),
+            # Overdue: until the officer closes the plan's year, also across the new year. A
+            # task reported done today stays in the list until the day ends, so that its
+            # report can still be taken back (↩️) or a note added (📎).
             and_(
                 Task.deadline < bindparam("today"),
-                Task.deadline >= bindparam("window_start"),
-                or_(TaskReport.id.is_(None), TaskReport.done.is_(False)),
+                Plan.closed_at.is_(None),
+                or_(
+                    TaskReport.id.is_(None),
+                    TaskReport.done.is_(False),
+                    TaskReport.done_at >= bindparam("day_start"),
+                ),
             ),
         ),
     )
@@ -104,7 +111,8 @@ _UNIT_REPORT = select(TaskReport).where(
 async def unit_task_lines(
     session: AsyncSession, unit: Unit, *, now: datetime, tz: ZoneInfo
 ) -> list[TaskLine]:
-    """The current quarter's tasks (done or not) and open overdue ones, oldest deadline first."""
+    """The current quarter's tasks (done or not), overdue ones of plans not yet closed that are
+    open or were reported done today, oldest deadline first."""
     today = now.astimezone(tz).date()
     rows = await session.execute(
         _UNIT_TASK_LINES,
@@ -114,7 +122,7 @@ async def unit_task_lines(
             "year": today.year,
             "quarter": quarter_of(today),
             "today": today,
-            "window_start": overdue_window_start(today),
+            "day_start": datetime.combine(today, time.min, tz),
         },
     )
     lines = []

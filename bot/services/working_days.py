@@ -22,7 +22,9 @@ def is_day_off(day: date) -> bool:
 
 
 class WorkingCalendar:
-    """Moves a reminder that would fall on a day off to the last working day before it."""
+    """Moves a reminder that would fall on a day off: to the last working day before it when it
+    counts down to a deadline, to the next working day after it when it repeats an overdue one
+    (moved back, a repeat could land on the deadline day itself and be lost)."""
 
     def __init__(self, working_days_only: bool = True) -> None:
         self.working_days_only = working_days_only
@@ -34,6 +36,12 @@ class WorkingCalendar:
         day = target
         while not self.is_working_day(day):
             day -= ONE_DAY
+        return day
+
+    def next_working_day(self, target: date) -> date:
+        day = target
+        while not self.is_working_day(day):
+            day += ONE_DAY
         return day
 
     def first_working_day_of_quarter(self, year: int, quarter: int) -> date:

@@ -209,10 +209,12 @@ async def all_pages(head: TelegramUser) -> str:
     """Every page of the head's /tasks list."""
     reply = await head.send("/tasks")
     text = reply.text
-    next_pages = [data for _t, data in buttons(reply.last_message()) if data == "tasks:1"]
-    if next_pages:
-        turned = await head.press(reply.last_message(), "tasks:1")
+    message, page = reply.last_message(), 0
+    while f"tasks:{page + 1}" in [data for _t, data in buttons(message)]:
+        page += 1
+        turned = await head.press(message, f"tasks:{page}")
         text += html_to_text(turned.edits[-1].params["text"])
+        message = turned.edits[-1].result
     return text
 
 

@@ -76,10 +76,12 @@ async def test_a_quarter_day_by_day(seeded: BotHarness, officer_id: int) -> None
     # on the deadline day.
     june = [d.day for d in days_with[(HEAD_VI, q2[0])] if d.month == 6]
     assert june == [16, 23, 26, 29, 30]
-    # An overdue first-quarter task every three days, moved before days off, until the end of
-    # the quarter; the one reported done on 7/4 stops after 6/4.
+    # An overdue first-quarter task every three days, moved forward past days off (12/4 is a
+    # Sunday, 18/4 a Saturday, 30/4-3/5 holidays and a weekend), until the end of the quarter;
+    # the one reported done on 7/4 stops after 6/4.
     overdue = days_with[(HEAD_EN, q1[0])]
-    assert [d.day for d in overdue if d.month == 4] == [3, 6, 9, 10, 15, 17, 21, 24, 27, 29]
+    assert [d.day for d in overdue if d.month == 4] == [3, 6, 9, 13, 15, 20, 21, 24, 27]
+    assert overdue[9] == date(2020, 5, 4)
     assert days_with[(HEAD_VI, q1[0])] == [date(2020, 4, 3), date(2020, 4, 6)]
     assert days_with[(HEAD_VI, q1[1])] == days_with[(HEAD_EN, q1[1])]
     # The officer gets the weekly summary on Mondays only.
@@ -95,6 +97,48 @@ async def test_a_quarter_day_by_day(seeded: BotHarness, officer_id: int) -> None
             .where(OutboxMessage.status == OutboxStatus.SENT.value)
         )
     assert logs == sent == sum(len(v) for k, v in days_with.items() if isinstance(k, int))
+
+
+async def test_an_overdue_repeat_on_a_day_off_is_sent_on_the_next_working_day(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    """Issue 13 #12: the quarter-IV deadline is Thursday 31/12; three days later is a Sunday
+    after the New Year holiday. That repeat goes out on Monday 4/1, not lost on 31/12."""
+    await _enrol(seeded, officer_id)
+    q4 = await _task_ids(seeded, 4)
+    head = seeded.user(HEAD_VI, "Nguyễn Văn An")
+    for quarter in (1, 2, 3):  # only quarter IV is left
+        for task_id in await _task_ids(seeded, quarter):
+            await head.send(f"/done {task_id}")
+    day = date(2020, 12, 26)
+    while day <= date(2021, 1, 13):
+        received = await _day(seeded, day)
+        if received:
+            assert not is_day_off(day), f"reminder on a day off: {day}"
+        day += timedelta(days=1)
+    async with seeded.ctx.session() as session:
+        member = await session.scalar(select(Member).where(Member.telegram_id == HEAD_VI))
+        assert member is not None
+        logs = await session.execute(
+            select(ReminderLog.day, ReminderLog.task_ids).where(
+                ReminderLog.member_id == member.id, ReminderLog.kind == "digest"
+            )
+        )
+        reminded = sorted(day for day, task_ids in logs if q4[0] in (task_ids or []))
+    # Before the deadline: 3 and 1 days before and the day itself; after it, every three days
+    # moved forward past days off (9/1 is a Saturday).
+    assert reminded == [
+        date(2020, 12, 28),
+        date(2020, 12, 30),
+        date(2020, 12, 31),
+        date(2021, 1, 4),
+        date(2021, 1, 6),
+        date(2021, 1, 11),
+        date(2021, 1, 12),
+    ]
+    first_overdue = [call.text for call in seeded.api.sent(HEAD_VI) if "04/01/2021" in call.text]
+    assert len(first_overdue) == 1
+    assert "Thời hạn: 31/12/2020 (quá hạn 4 ngày)" in first_overdue[0]
 
 
 async def test_digest_content_languages_and_buttons(seeded: BotHarness, officer_id: int) -> None:
@@ -123,6 +167,35 @@ async def test_digest_content_languages_and_buttons(seeded: BotHarness, officer_
     next_one = await _day(seeded, date(2020, 6, 23))
     assert f"#{q2[0]}</b>" not in next_one[HEAD_VI][0]
     assert f"#{q2[0]}</b>" in next_one[HEAD_EN][0]
+
+
+async def test_a_press_in_the_digest_marks_its_line_done(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    """Issue 13 #30: after ✅ in a digest, the pressed task's line still showed ⏳."""
+    await _enrol(seeded, officer_id)
+    q2 = await _task_ids(seeded, 2)
+    await _day(seeded, date(2020, 6, 16))
+    for chat_id, name, language, done_status in (
+        (HEAD_VI, "Nguyễn Văn An", "vi", "Thời hạn: 30/06/2020 (hoàn thành ngày 16/06/2020)"),
+        (HEAD_EN, "Alice", "en", "Deadline: Jun 30, 2020 (done on Jun 16, 2020)"),
+    ):
+        digest = seeded.api.sent(chat_id)[-1].result
+        key = (chat_id, digest["message_id"])
+        user = seeded.user(chat_id, name, language_code=language)
+        await user.press(digest, f"rd:{q2[1]}")
+        lines = seeded.api.messages[key]["text"].split("\n")
+        marked = lines.index(next(line for line in lines if f"<b>#{q2[1]}</b>" in line))
+        assert lines[marked].startswith(f"✅ <b>#{q2[1]}</b> ")
+        assert lines[marked + 1] == done_status
+        others = [line for line in lines if line.startswith(("⏳", "✅"))]
+        assert len(others) == len(q2) and sum(line.startswith("✅") for line in others) == 1
+        assert f"rd:{q2[1]}" not in button_data(seeded.api.messages[key], "rd:")
+        # A second press marks that line too; the first stays marked.
+        await user.press(seeded.api.messages[key], f"rd:{q2[0]}")
+        text = seeded.api.messages[key]["text"]
+        assert text.count("✅ <b>#") == 2 and f"✅ <b>#{q2[0]}</b>" in text
+        assert button_data(seeded.api.messages[key], "rd:") == [f"rd:{t}" for t in q2[2:]]
 
 
 async def test_nothing_before_the_reminder_time_and_no_replay(

@@ -43,14 +43,14 @@ def test_deadline_windows_and_overdue_repeats() -> None:
         3,
         6,
         9,
-        10,
+        13,  # 12/4 is a Sunday: Monday
         15,
-        17,
+        20,  # 18/4 is a Saturday: Monday (the next repeat, 21/4, stays)
         21,
         24,
         27,
-        29,
-    ]
+    ]  # 30/4 and 1/5 are holidays, 2/5 and 3/5 the weekend: the repeat comes on 4/5
+    assert reminder_triggered(q1, date(2020, 5, 4), RULES, CALENDAR)
     every_week = ReminderRules(windows=(0,), overdue_every_days=7)
     assert [d.day for d in april if reminder_triggered(q1, d, every_week, CALENDAR)] == [
         7,
@@ -58,6 +58,29 @@ def test_deadline_windows_and_overdue_repeats() -> None:
         21,
         28,
     ]
+
+
+def test_an_overdue_repeat_on_a_day_off_moves_forward_not_onto_the_deadline() -> None:
+    """Issue 13 #12: 31/12 + 3 days is a Sunday after the New Year holiday; moved back it fell
+    on the deadline day itself and was lost, and the first overdue digest came on 6/1."""
+    q4 = date(2020, 12, 31)
+    days = [q4 + timedelta(days=n) for n in range(1, 19)]
+    assert [d for d in days if reminder_triggered(q4, d, RULES, CALENDAR)] == [
+        date(2021, 1, 4),
+        date(2021, 1, 6),
+        date(2021, 1, 11),  # 9/1 is a Saturday
+        date(2021, 1, 12),
+        date(2021, 1, 15),
+        date(2021, 1, 18),
+    ]
+    # Countdown reminders before a deadline still move back: 3 days before 30/6/2020 is a
+    # Saturday, so Friday 26/6.
+    assert reminder_triggered(date(2020, 6, 30), date(2020, 6, 26), RULES, CALENDAR)
+    # Long after the deadline the repeats keep their rhythm (28/2/2021 is a Sunday, 6/3 a
+    # Saturday).
+    old = date(2019, 3, 29)
+    march = [date(2021, 3, 1) + timedelta(days=n) for n in range(10)]
+    assert [d.day for d in march if reminder_triggered(old, d, RULES, CALENDAR)] == [1, 3, 8, 9]
 
 
 def test_the_weekly_summary_is_on_mondays() -> None:

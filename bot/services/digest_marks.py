@@ -1,0 +1,116 @@
+"""A daily digest after its ✅ buttons are pressed: the lines of the tasks the unit has reported
+done read ✅ and "done on ...", and their buttons are gone. Rebuilt from the digest as it was
+sent (kept in the outbox), so every press gives the same text whatever the client shows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import _, format_date, use_language
+from bot.services.outbox import Buttons
+from models import OutboxMessage, ReminderKind, ReminderLog, TaskReport
+
+# A task's line in a digest: "⏳ <b>#12</b> Title" (⚠️ when overdue), then its deadline line.
+_TASK_LINE = re.compile(r"^(?P<icon>⏳|⚠️) <b>#(?P<task>\d+)</b> ")
+DONE_ICON = "✅"
+
+
+@dataclass
+class MarkedDigest:
+    text: str
+    buttons: Buttons
+
+
+def _deadline_line(language: str) -> tuple[re.Pattern[str], str]:
+    """The digest's "Deadline: {date} ({status})" line in `language`, as a pattern, and the
+    status a done task gets ("done on {date}")."""
+    with use_language(language):
+        template = _("Deadline: {date} ({status})")
+        done_on = _("done on {date}")
+    before, rest = template.split("{date}", 1)
+    middle, after = rest.split("{status}", 1)
+    pattern = re.compile(
+        "^"
+        + re.escape(before)
+        + "(?P<date>[^\n]*?)"
+        + re.escape(middle)
+        + "(?P<status>[^\n]*)"
+        + re.escape(after)
+        + "$"
+    )
+    return pattern, done_on
+
+
+def mark_done_lines(text: str, done: dict[int, date], language: str) -> str:
+    """`text` with the lines of the tasks in `done` (task id → the day it was done) marked."""
+    pattern, done_on = _deadline_line(language)
+    lines = text.split("\n")
+    marking: int | None = None
+    for index, line in enumerate(lines):
+        match = _TASK_LINE.match(line)
+        if match:
+            task_id = int(match["task"])
+            marking = task_id if task_id in done else None
+            if marking is not None:
+                lines[index] = DONE_ICON + line[match.end("icon") :]
+            continue
+        if marking is not None:
+            deadline = pattern.match(line)
+            if deadline is not None:
+                with use_language(language):
+                    status = done_on.format(date=format_date(done[marking]))
+                start, end = deadline.span("status")
+                lines[index] = line[:start] + status + line[end:]
+            marking = None
+    return "\n".join(lines)
+
+
+async def digest_after_report(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    unit_id: int,
+    language: str,
+    channel_message_id: int,
+    tz: ZoneInfo,
+) -> MarkedDigest | None:
+    """The member's digest sent as `channel_message_id`, with the tasks their unit has reported
+    done marked and their buttons dropped; None when that message is no digest of theirs."""
+    row = (
+        await session.execute(
+            select(OutboxMessage.text, OutboxMessage.buttons, ReminderLog.task_ids)
+            .join(ReminderLog, ReminderLog.outbox_id == OutboxMessage.id)
+            .where(
+                ReminderLog.member_id == member_id,
+                ReminderLog.kind == ReminderKind.DIGEST.value,
+                OutboxMessage.channel_message_id == channel_message_id,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    text, buttons, task_ids = row
+    done = {
+        task_id: done_at.astimezone(tz).date()
+        for task_id, done_at in (
+            await session.execute(
+                select(TaskReport.task_id, TaskReport.done_at).where(
+                    TaskReport.unit_id == unit_id,
+                    TaskReport.task_id.in_([int(t) for t in task_ids or []]),
+                    TaskReport.done.is_(True),
+                )
+            )
+        ).all()
+        if done_at is not None
+    }
+    pressed = {f"rd:{task_id}" for task_id in done}
+    rows = [
+        [button for button in line if button.get("data") not in pressed] for line in buttons or []
+    ]
+    return MarkedDigest(mark_done_lines(text, done, language), [row for row in rows if row])
