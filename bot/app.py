@@ -19,6 +19,7 @@ from bot.errors import on_error
 from bot.i18n import set_default_language
 from bot.outbox_sender import OutboxSender
 from bot.reminder_jobs import schedule_reminders
+from bot.services.awards import seed_catalogue
 from bot.services.members import active_officers
 from handlers import register_all
 from handlers.common import BotContext
@@ -85,6 +86,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     ctx: AppContext = application.bot_data["app_ctx"]
     await publish_default_commands(application.bot, ctx.settings.language)
     async with ctx.session() as session:
+        await seed_catalogue(session, ctx.settings.level)
         officers = await active_officers(session)
     for officer in officers:
         await publish_member_commands(application.bot, officer)
