@@ -171,9 +171,12 @@ async def _decide(
     if result.outcome is DecideOutcome.TOO_LONG:
         await answer(update, _("The reason is too long (at most 1000 characters)."))
         return
-    # The card's buttons are used up: the one pressed, or the one the reason was asked from.
-    card = (officer.pending_input or {}).get("card") if update.callback_query is None else None
-    await _drop_card_buttons(context, update.effective_chat, card or _message_id(update))
+    if result.outcome in (DecideOutcome.DONE, DecideOutcome.ALREADY_DECIDED):
+        # The card's buttons are used up: the one pressed, or the one the reason was asked
+        # from.
+        pending = officer.pending_input or {}
+        card = pending.get("card") if update.callback_query is None else None
+        await _drop_card_buttons(context, update.effective_chat, card or _message_id(update))
     if officer.pending_input:
         await set_pending(context, officer, None)
     if update.callback_query is not None:

@@ -51,18 +51,21 @@ class NominationExport:
 
 
 async def resolve_scope(
-    session: AsyncSession, scope: ExportScope, today: date
+    session: AsyncSession, scope: ExportScope, today: date, tz: ZoneInfo
 ) -> tuple[NominationRound | None, int]:
-    """The round (or None for a year's list) and the year the list is about."""
+    """The round (or None for a year's list) and the year the list is about: a round's is
+    the year it was opened in (a year-end round may close in January)."""
     if scope.round_id is not None:
         round_ = await session.get(NominationRound, scope.round_id)
         if round_ is None:
             raise UnknownRound(scope.round_id)
-        return round_, round_.deadline.year
-    if scope.year is not None:
+    elif scope.year is not None:
         return None, scope.year
-    round_ = await current_round(session)
-    return round_, round_.deadline.year if round_ is not None else today.year
+    else:
+        round_ = await current_round(session)
+        if round_ is None:
+            return None, today.year
+    return round_, round_.created_at.astimezone(tz).year
 
 
 def _year_bounds(year: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -88,7 +91,7 @@ async def nomination_export(
 ) -> NominationExport:
     """The nominations of the scope with their status (raises UnknownRound)."""
     today = now.astimezone(tz).date()
-    round_, year = await resolve_scope(session, scope or ExportScope(), today)
+    round_, year = await resolve_scope(session, scope or ExportScope(), today, tz)
     start, end = _year_bounds(year, tz)
     in_year = (Nomination.submitted_at >= start, Nomination.submitted_at < end)
     query = _filed().options(selectinload(Nomination.award_form))
