@@ -19,6 +19,7 @@ from bot.errors import on_error
 from bot.i18n import set_default_language
 from bot.outbox_sender import OutboxSender
 from bot.reminder_jobs import schedule_reminders
+from bot.services.awards import seed_catalogue
 from bot.services.members import active_officers, restore_configured_officers
 from handlers import register_all
 from handlers.common import BotContext
@@ -92,6 +93,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         )
         if restored:
             log.warning("Restored %d officer(s) of TDKT_OFFICER_IDS to active officers", restored)
+        await seed_catalogue(session, ctx.settings.level)
         officers = await active_officers(session)
     for officer in officers:
         await publish_member_commands(application.bot, officer)

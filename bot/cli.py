@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings, get_settings
-from bot.i18n import _, format_date, ngettext, set_default_language
+from bot.i18n import _, format_date, ngettext, quarter_numeral, set_default_language
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_BAD_ARGUMENTS = 0, 1, 2
 
@@ -93,6 +93,23 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         metavar="FILE",
         help=_("the file to write; .xlsx or .docx"),
+    )
+    scope = export.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--round",
+        type=int,
+        metavar="ID",
+        dest="round_id",
+        help=_("nominations: the nominations filed in this round"),
+    )
+    scope.add_argument(
+        "--year",
+        type=int,
+        metavar="YYYY",
+        help=_(
+            "nominations: every nomination filed this year, with its status (default: the "
+            "open round's, else this year's)"
+        ),
     )
     export.set_defaults(handler=cmd_export)
 
@@ -204,6 +221,9 @@ def config_error_text(error: ConfigError) -> str:
         "working-days-only": _("TDKT_WORKING_DAYS_ONLY: '{value}' is not true or false."),
         "send-per-second": _(
             "TDKT_SEND_PER_SECOND: '{value}' is not a whole number of messages a second."
+        ),
+        "authority-level": _(
+            "TDKT_AUTHORITY_LEVEL: '{value}' is not one of commune, province, agency."
         ),
     }
     return texts.get(error.reason, texts["missing-token"]).format(value=error.value)
@@ -377,8 +397,8 @@ def cmd_import_plan(settings: Settings, args: argparse.Namespace) -> int:
         if not tasks:
             continue
         print(
-            _("Quarter {quarter}: {count} tasks, deadline {date}").format(
-                quarter=("I", "II", "III", "IV")[quarter - 1],
+            _("Q{quarter}: {count} tasks, deadline {date}").format(
+                quarter=quarter_numeral(quarter),
                 count=len(tasks),
                 date=format_date(tasks[0].deadline),
             )
@@ -682,15 +702,25 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     build = {"nominations": nomination_files, "progress": progress_files, "audit": audit_files}[
         args.what
     ]
+    scope = _nomination_scope(args)
 
     async def work(session: object) -> int:
-        files = await build(
-            session,
-            now=SystemClock().now(),
-            tz=settings.tz,  # type: ignore[arg-type]
-            language=current_language(),
-            authority=settings.authority,
-        )
+        from bot.services.nomination_export import UnknownRound
+
+        extra = {"scope": scope} if args.what == "nominations" else {}
+        try:
+            files = await build(
+                session,
+                now=SystemClock().now(),
+                tz=settings.tz,  # type: ignore[arg-type]
+                language=current_language(),
+                authority=settings.authority,
+                **extra,
+            )
+        except UnknownRound as error:
+            raise UserError(
+                _("No nomination round has the id {id}.").format(id=args.round_id)
+            ) from error
         payload = files.by_suffix(out.suffix.lower())
         if payload is None:
             raise UserError(_("{path}: this report is written as .xlsx only.").format(path=out))
@@ -703,11 +733,28 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                     files.count,
                 ).format(path=out, count=files.count)
             )
+            if files.note:
+                print(files.note)
         else:
             print(_("Wrote {path}.").format(path=out))
         return EXIT_OK
 
     return asyncio.run(_with_session(settings, work))
+
+
+def _nomination_scope(args: argparse.Namespace) -> object:
+    """--round ID or --year YYYY of `export nominations` (refused for the other reports)."""
+    from bot.services.nomination_export import FIRST_YEAR, LAST_YEAR, ExportScope
+
+    if args.round_id is None and args.year is None:
+        return None
+    if args.what != "nominations":
+        raise UserError(_("--round and --year apply to export nominations only."))
+    if args.round_id is not None and not 0 < args.round_id < 2**31:
+        raise UserError(_("No nomination round has the id {id}.").format(id=args.round_id))
+    if args.year is not None and not FIRST_YEAR <= args.year <= LAST_YEAR:
+        raise UserError(_("--year: {year} is not a year like 2026.").format(year=args.year))
+    return ExportScope(round_id=args.round_id, year=args.year)
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:

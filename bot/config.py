@@ -16,6 +16,7 @@ from dotenv import load_dotenv
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_API_FILE_URL = "https://api.telegram.org/file/bot"
 SUPPORTED_LANGUAGES = ("vi", "en")
+AUTHORITY_LEVELS = ("commune", "province", "agency")
 
 
 class ConfigError(ValueError):
@@ -46,10 +47,17 @@ class Settings:
     db_busy_timeout_ms: int = 10_000
     webhook_secret: str | None = None
     send_per_second: int = 30
+    # commune | province | agency; empty: inferred from `authority` (see `level`).
+    authority_level: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def level(self) -> str:
+        """The issuing authority's level, which decides the award forms it confers."""
+        return self.authority_level or infer_authority_level(self.authority)
 
     def require_token(self) -> str:
         if not self.token:
@@ -84,6 +92,34 @@ def prepare_data_folder(database_url: str, env: Mapping[str, str]) -> None:
         folder
     ):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+# After "UBND"/"Ủy ban nhân dân" comes the level of the committee. The districts are gone
+# since 01/07/2025: an authority still named after one is served as the commune level that
+# took over its work.
+_COMMITTEE = re.compile(r"^\s*(?:ubnd|[uủ][yỷ] ban nh[âa]n d[âa]n)\s+(.*)$", re.IGNORECASE)
+_PROVINCE_WORDS = ("tỉnh", "thành phố", "tp.", "tp ")
+_COMMUNE_WORDS = ("xã", "phường", "đặc khu", "thị trấn", "huyện", "quận", "thị xã")
+
+
+def infer_authority_level(authority: str) -> str:
+    """commune, province or agency, from the authority's name ("UBND xã Trị An" → commune,
+    "UBND tỉnh Đồng Nai" → province, "Sở Nội vụ" → agency); commune when it is empty."""
+    text = " ".join(authority.lower().split())
+    if not text:
+        return "commune"
+    committee = _COMMITTEE.match(text)
+    if committee is not None:
+        rest = committee[1] + " "
+        if rest.startswith(_PROVINCE_WORDS):
+            return "province"
+        return "commune"
+    if re.search(r"\b(province|provincial)\b", text):
+        return "province"
+    if re.search(r"\b(commune|ward)\b", text):
+        return "commune"
+    return "agency"
+
 
 
 def normalise_database_url(url: str) -> str:
@@ -173,7 +209,15 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         send_per_second=_parse_positive(
             "send-per-second", env.get("TDKT_SEND_PER_SECOND") or "30"
         ),
+        authority_level=_parse_level(env.get("TDKT_AUTHORITY_LEVEL") or ""),
     )
+
+
+def _parse_level(raw: str) -> str:
+    level = raw.strip().lower()
+    if level and level not in AUTHORITY_LEVELS:
+        raise ConfigError("authority-level", raw)
+    return level
 
 
 @lru_cache(maxsize=1)

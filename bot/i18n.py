@@ -82,3 +82,9 @@ def format_date(value: date) -> str:
 def _format_date(value: date, language: str) -> str:
     pattern = "dd/MM/yyyy" if language == "vi" else "medium"
     return babel_format_date(value, format=pattern, locale=language)
+
+
+def quarter_numeral(quarter: int) -> str:
+    """A quarter as each language writes it: Roman in Vietnamese ("quý IV/2026"), Arabic in
+    English ("Q4 2026"); the messages around it say the rest."""
+    return ("I", "II", "III", "IV")[quarter - 1] if current_language() == "vi" else str(quarter)

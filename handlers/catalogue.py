@@ -50,6 +50,8 @@ async def awards(update: Update, context: BotContext) -> None:
             lines = [_("<b>Forms of award</b>")]
             for form in forms:
                 status = "" if form.active else " " + _("(not in use)")
+                if form.historical:
+                    status = " " + _("(kept for old nominations only)")
                 lines.append(
                     f"<code>{html.escape(form.code)}</code> · "
                     f"{html.escape(form.name(current_language()))} · "
@@ -73,6 +75,15 @@ async def awards(update: Update, context: BotContext) -> None:
         else:
             await answer(update, awards_usage())
             return
+    if result.outcome is AwardChange.HISTORICAL:
+        await answer(
+            update,
+            _(
+                "{code} is a form of the district level, abolished on 01/07/2025: it is kept "
+                "only so that old nominations still show it, and is no longer offered."
+            ).format(code=html.escape(args[1].upper())),
+        )
+        return
     if result.outcome is AwardChange.NOT_FOUND:
         await answer(
             update, _("No form of award has the code {code}.").format(code=html.escape(args[1]))
@@ -114,11 +125,15 @@ async def nomination_round(update: Update, context: BotContext) -> None:
         if action == "show":
             current = await nomination_service.current_round(session)
             if current is None:
-                text = _("No nomination round is open: nominations are accepted at any time.")
+                text = _(
+                    "No nomination round is open: a nomination filed now is outside any round "
+                    "(it is in the year's list, /export nominations)."
+                )
             else:
                 filed = await nomination_service.units_with_filings(session, current.id)
                 text = _(
-                    "Current round: “{title}”, deadline {date}; units that have filed: {count}."
+                    "Current round: “{title}”, deadline {date}; units that have filed: {count}. "
+                    "A nomination filed now goes into this round."
                 ).format(
                     title=html.escape(current.title),
                     date=format_date(current.deadline),
@@ -130,7 +145,10 @@ async def nomination_round(update: Update, context: BotContext) -> None:
             closed = await nomination_service.close_round(session, member, now=ctx.now())
             await answer(
                 update,
-                _("The round “{title}” is closed.").format(title=html.escape(closed.title))
+                _(
+                    "The round “{title}” is closed. Nominations filed from now on are outside "
+                    "any round, until a new round is opened."
+                ).format(title=html.escape(closed.title))
                 if closed
                 else _("No round is open."),
             )
@@ -143,11 +161,13 @@ async def nomination_round(update: Update, context: BotContext) -> None:
             opened = await nomination_service.open_round(
                 session, member, " ".join(args[2:]), deadline, now=ctx.now()
             )
+            _wake_sender(context)
             await answer(
                 update,
-                _("The round “{title}” is open until {date}.").format(
-                    title=html.escape(opened.title), date=format_date(opened.deadline)
-                ),
+                _(
+                    "The round “{title}” is open until {date}; every unit head is being told. "
+                    "Nominations filed until then go into this round."
+                ).format(title=html.escape(opened.title), date=format_date(opened.deadline)),
             )
             return
         if action == "reopen" and deadline is not None and len(args) == 2:
@@ -157,6 +177,7 @@ async def nomination_round(update: Update, context: BotContext) -> None:
             if reopened is None:
                 await answer(update, _("No round has been opened yet."))
             else:
+                _wake_sender(context)
                 await answer(
                     update,
                     _("The round “{title}” is open again until {date}.").format(
@@ -165,6 +186,13 @@ async def nomination_round(update: Update, context: BotContext) -> None:
                 )
             return
     await answer(update, round_usage())
+
+
+def _wake_sender(context: BotContext) -> None:
+    """The round's notices are in the outbox: send them now rather than at the next poll."""
+    sender = context.application.bot_data.get("outbox_sender")
+    if sender is not None:
+        sender.wake()
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -1,12 +1,16 @@
-"""/export for officers: the nomination list or the plan's progress as Excel and Word."""
+"""/export for officers: the nomination list or the plan's progress as Excel and Word.
+`/export nominations` first asks which list: the open round's, another round's, or a year's."""
 
 from __future__ import annotations
 
-from telegram import InputFile, Update
-from telegram.ext import Application, CommandHandler
+import html
 
-from bot.i18n import _, current_language
-from handlers.common import BotContext, answer, officer_required
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import _, current_language, format_date
+from handlers.common import BotContext, answer, decimal_id, officer_required
 
 
 def export_usage() -> str:
@@ -23,6 +27,9 @@ async def export(update: Update, context: BotContext) -> None:
     args = [arg.lower() for arg in context.args or []]
     if args not in (["nominations"], ["progress"], ["audit"]):
         await answer(update, export_usage())
+        return
+    if args == ["nominations"]:
+        await _ask_nomination_scope(update, context)
         return
     # Imported here: openpyxl and python-docx are heavy and only exports need them.
     from bot.services.report_files import audit_files, nomination_files, progress_files
@@ -45,5 +52,139 @@ async def export(update: Update, context: BotContext) -> None:
         )
 
 
+# ------------------------------------------------------------------ the nomination list
+# Buttons: xn:o:ID (the open round), xn:r:ID (a round), xn:l:0 (list the rounds), xn:y:YEAR.
+
+
+def _title(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _ask_nomination_scope(update: Update, context: BotContext) -> None:
+    from bot.services.nomination_export import export_choices
+
+    ctx = context.app_ctx
+    async with ctx.session() as session:
+        open_round, rounds = await export_choices(session)
+    year = ctx.today().year
+    rows = []
+    if open_round is not None:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    _("Open round: {title}").format(title=_title(open_round.title)),
+                    callback_data=f"xn:r:{open_round.id}",
+                )
+            ]
+        )
+    if any(r.id != (open_round.id if open_round else None) for r in rounds):
+        rows.append([InlineKeyboardButton(_("Another round…"), callback_data="xn:l:0")])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                _("The whole year {year}").format(year=year), callback_data=f"xn:y:{year}"
+            ),
+            InlineKeyboardButton(
+                _("The whole year {year}").format(year=year - 1),
+                callback_data=f"xn:y:{year - 1}",
+            ),
+        ]
+    )
+    text = _(
+        "Which nominations should the list hold? A round's list holds what was filed in that "
+        "round; a year's list holds every nomination filed that year, in rounds or outside "
+        "any, with its status."
+    )
+    await answer(update, text, reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _parse_scope(data: str | None) -> tuple[str, int] | None:
+    parts = (data or "").split(":")
+    if len(parts) != 3 or parts[0] != "xn" or parts[1] not in ("r", "l", "y"):
+        return None
+    value = decimal_id(parts[2]) if parts[2] != "0" else 0
+    if value is None:
+        return None
+    return parts[1], value
+
+
+async def _settle(message: object, text: str | None) -> None:
+    """The question shows the choice made in place of its buttons."""
+    if not isinstance(message, Message):
+        return
+    try:
+        if text is None:
+            await message.edit_reply_markup(None)
+        else:
+            await message.edit_text(text + " ✔", reply_markup=None)
+    except BadRequest:
+        pass
+
+
+@officer_required
+async def nomination_scope_button(update: Update, context: BotContext) -> None:
+    """A press on the choice of list: shows the rounds, or sends the list chosen."""
+    from bot.services.nomination_export import (
+        FIRST_YEAR,
+        LAST_YEAR,
+        ExportScope,
+        UnknownRound,
+        export_choices,
+    )
+    from bot.services.report_files import nomination_files
+
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    parsed = _parse_scope(query.data)
+    if parsed is None or (parsed[0] == "y" and not FIRST_YEAR <= parsed[1] <= LAST_YEAR):
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    action, value = parsed
+    ctx = context.app_ctx
+    if action == "l":
+        async with ctx.session() as session:
+            _open, rounds = await export_choices(session)
+        await query.answer()
+        rows = [
+            [
+                InlineKeyboardButton(
+                    f"{_title(r.title)} · {format_date(r.deadline)}",
+                    callback_data=f"xn:r:{r.id}",
+                )
+            ]
+            for r in rounds
+        ]
+        if isinstance(query.message, Message):
+            try:
+                await query.message.edit_text(
+                    _("Which round? (the latest {count})").format(count=len(rounds)),
+                    reply_markup=InlineKeyboardMarkup(rows),
+                )
+            except BadRequest:
+                pass
+        return
+    scope = ExportScope(round_id=value) if action == "r" else ExportScope(year=value)
+    try:
+        async with ctx.session() as session:
+            files = await nomination_files(
+                session,
+                now=ctx.now(),
+                tz=ctx.settings.tz,
+                language=current_language(),
+                authority=ctx.settings.authority,
+                scope=scope,
+            )
+    except UnknownRound:
+        await query.answer(_("This round no longer exists."), show_alert=True)
+        return
+    await query.answer()
+    await _settle(query.message, html.escape(files.scope))
+    for name, payload in files.documents:
+        await context.bot.send_document(
+            update.effective_chat.id, InputFile(payload, filename=name), caption=files.caption
+        )
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("export", export))
+    application.add_handler(CallbackQueryHandler(nomination_scope_button, pattern=r"^xn:"))

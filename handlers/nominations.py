@@ -12,7 +12,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import _, current_language, format_date
 from bot.services import nominations as service
-from bot.services.nomination_labels import KIND_LABELS, STATUS_LABELS, label, nomination_card
+from bot.services.nomination_labels import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    TARGET_LABELS,
+    award_name,
+    label,
+    nomination_card,
+    number_of,
+)
 from bot.services.nominations import InputProblem, Step, SubmitOutcome
 from handlers.common import (
     BotContext,
@@ -133,7 +141,32 @@ async def _show_step(update: Update, context: BotContext, draft: Nomination) -> 
         async with context.app_ctx.session() as session:
             awards = await service.award_choices(session, draft.target)
     text, markup = prompt_for(draft, awards)
-    await answer(update, text, reply_markup=markup)
+    await _post_prompt(update, context, text, markup)
+
+
+async def _post_prompt(
+    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup
+) -> None:
+    """Sends a message with the draft's buttons. The one sent before it loses its buttons, so
+    that only the latest question can be answered with a press."""
+    member = context.member
+    chat = update.effective_chat
+    assert member is not None and chat is not None
+    previous = (member.pending_input or {}).get("prompt")
+    query = update.callback_query
+    pressed = query.message.message_id if query is not None and query.message else None
+    if isinstance(previous, int) and previous != pressed:
+        await _drop_markup(context, chat.id, previous)
+    message = await context.bot.send_message(chat.id, text, reply_markup=markup)
+    async with context.app_ctx.session() as session:
+        await service.remember_prompt(session, member, message.message_id)
+
+
+async def _drop_markup(context: BotContext, chat_id: int, message_id: int) -> None:
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest:
+        pass  # already without buttons, or deleted by the user
 
 
 def problem_text(problem: InputProblem, step: Step | None = None) -> str:
@@ -170,7 +203,6 @@ async def nominate(update: Update, context: BotContext) -> None:
             await answer(update, round_closed_text(round_.title, round_.deadline))
             return
         started = await service.start_draft(session, member, now=ctx.now())
-    member.pending_input = {"kind": service.PENDING_NOMINATION, "id": started.draft.id}
     if started.resumed:
         await answer(
             update, _("You have an unfinished nomination; let us continue where you stopped.")
@@ -240,12 +272,13 @@ async def nomination_input(update: Update, context: BotContext) -> None:
                 await answer(update, _("Please send a document or a photo, or press Done."))
                 return
             if problem is None:
-                await answer(
+                await _post_prompt(
                     update,
+                    context,
                     _("📎 File received ({count}). Send more, or press Done.").format(
                         count=len(draft.files)
                     ),
-                    reply_markup=InlineKeyboardMarkup(
+                    InlineKeyboardMarkup(
                         [
                             [
                                 _button(
@@ -300,6 +333,46 @@ async def _drop_keyboard(message: object) -> None:
             pass
 
 
+async def _settle(message: object, chosen: str | None) -> None:
+    """The pressed question shows the answer chosen in place of its buttons."""
+    if chosen is None or not isinstance(message, Message):
+        await _drop_keyboard(message)
+        return
+    try:
+        await message.edit_text(chosen + " ✔", reply_markup=None)
+    except BadRequest:
+        await _drop_keyboard(message)
+
+
+def _shown(value: str | None, limit: int = 200) -> str:
+    value = value or "—"
+    return html.escape(value if len(value) <= limit else value[: limit - 1] + "…")
+
+
+def chosen_text(draft: Nomination, action: str, step: Step) -> str | None:
+    """The answer a press gave, as the line that replaces its question."""
+    if action == "t":
+        return _("Nominee: {value}").format(value=label(TARGET_LABELS, draft.target))
+    if action == "a":
+        return _("Form of award: {value}").format(value=html.escape(award_name(draft)))
+    if action == "k":
+        return _("Kind of achievement: {value}").format(
+            value=label(KIND_LABELS, draft.achievement_kind)
+        )
+    if action == "f":
+        return _("Dossier files: {count}").format(count=len(draft.files))
+    if action == "s" and step in service.TEXT_FIELDS:
+        labels = {
+            Step.NAME: _("Name: {value}"),
+            Step.POSITION: _("Position: {value}"),
+            Step.WORKPLACE: _("Works at: {value}"),
+            Step.CAMPAIGN: _("Campaign or movement: {value}"),
+            Step.SUMMARY: _("Summary of achievements: {value}"),
+        }
+        return labels[step].format(value=_shown(getattr(draft, service.TEXT_FIELDS[step])))
+    return None
+
+
 @unit_member_required
 async def nomination_button(update: Update, context: BotContext) -> None:
     """Every button of the guided nomination; checked against the member's current draft."""
@@ -315,6 +388,7 @@ async def nomination_button(update: Update, context: BotContext) -> None:
             return
         action, args = parsed
         now = ctx.now()
+        step_pressed = Step(draft.step or Step.TARGET)
         problem: InputProblem | None = None
         if action == "t" and len(args) == 2 and args[1] in (0, 1):
             target = Target.INDIVIDUAL if args[1] == 1 else Target.COLLECTIVE
@@ -353,7 +427,7 @@ async def nomination_button(update: Update, context: BotContext) -> None:
         await query.answer(problem_text(problem), show_alert=True)
         return
     await query.answer()
-    await _drop_keyboard(query.message)
+    await _settle(query.message, chosen_text(draft, action, step_pressed))
     await _show_step(update, context, draft)
 
 
@@ -378,7 +452,7 @@ async def _after_submit(update: Update, context: BotContext, result: service.Sub
                 "Your changes were not submitted and no new nomination was stored. "
                 "Please see /nominations."
             ).format(
-                code=original.id if original else "—",
+                code=(number_of(original) if original else None) or "—",
                 status=label(STATUS_LABELS, original.status if original else None),
             ),
         )
@@ -387,9 +461,9 @@ async def _after_submit(update: Update, context: BotContext, result: service.Sub
     await answer(
         update,
         _(
-            "✅ Nomination #{code} is submitted to the TĐKT officer. You will be told of the "
-            "council's decision here. /nominations lists your unit's nominations."
-        ).format(code=result.nomination.id),
+            "✅ Nomination #{code} is submitted to the TĐKT officer. You will be told here "
+            "when it has been reviewed. /nominations lists your unit's nominations."
+        ).format(code=number_of(result.nomination)),
     )
 
 
@@ -408,7 +482,8 @@ async def list_nominations(update: Update, context: BotContext) -> None:
     rows = []
     for item in items:
         award = item.award_form.name(current_language()) if item.award_form else "—"
-        line = f"#{item.id} {html.escape(item.nominee_name or '')} — {html.escape(award)}\n" + (
+        name = html.escape(item.nominee_name or "")
+        line = f"#{number_of(item)} {name} — {html.escape(award)}\n" + (
             "   " + label(STATUS_LABELS, item.status)
         )
         if item.decision_reason and item.status in ("returned", "rejected"):
@@ -417,9 +492,13 @@ async def list_nominations(update: Update, context: BotContext) -> None:
         lines.append(line)
         buttons = []
         if item.status in service.OPEN_STATUSES:
-            buttons.append(_button(_("✏️ Edit #{code}").format(code=item.id), f"ne:{item.id}"))
+            buttons.append(
+                _button(_("✏️ Edit #{code}").format(code=number_of(item)), f"ne:{item.id}")
+            )
         if item.status == "submitted":
-            buttons.append(_button(_("🗑 Withdraw #{code}").format(code=item.id), f"nw:{item.id}"))
+            buttons.append(
+                _button(_("🗑 Withdraw #{code}").format(code=number_of(item)), f"nw:{item.id}")
+            )
         if buttons:
             rows.append(buttons)
     parts = split_message("\n\n".join(lines))
@@ -448,12 +527,14 @@ async def withdraw_button(update: Update, context: BotContext) -> None:
     async with ctx.session() as session:
         result = await service.withdraw(session, member, nomination_id, now=ctx.now())
     if result.outcome is service.ChangeOutcome.DONE:
+        assert result.nomination is not None
         await query.answer()
-        await answer(update, _("Nomination #{code} is withdrawn.").format(code=nomination_id))
-    elif result.outcome is service.ChangeOutcome.NOT_ALLOWED:
-        await refuse(
-            update, _("Nomination #{code} is not one of your unit's.").format(code=nomination_id)
+        await answer(
+            update,
+            _("Nomination #{code} is withdrawn.").format(code=number_of(result.nomination)),
         )
+    elif result.outcome is service.ChangeOutcome.NOT_ALLOWED:
+        await refuse(update, _("This nomination is not one of your unit's."))
     else:
         await refuse(
             update, _("Only a nomination that has not been reviewed yet can be withdrawn.")
@@ -473,9 +554,7 @@ async def edit_button(update: Update, context: BotContext) -> None:
     async with ctx.session() as session:
         result = await service.begin_edit(session, member, nomination_id, now=ctx.now())
     if result.outcome is service.ChangeOutcome.NOT_ALLOWED:
-        await refuse(
-            update, _("Nomination #{code} is not one of your unit's.").format(code=nomination_id)
-        )
+        await refuse(update, _("This nomination is not one of your unit's."))
         return
     if result.outcome is service.ChangeOutcome.WRONG_STATUS:
         await refuse(
@@ -494,7 +573,7 @@ async def edit_button(update: Update, context: BotContext) -> None:
     await answer(
         update,
         _("Editing nomination #{code}: use Back to change any answer, then submit again.").format(
-            code=nomination_id
+            code=number_of(result.draft)
         ),
     )
     await _show_step(update, context, result.draft)

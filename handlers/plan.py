@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import _, format_date
+from bot.i18n import _, format_date, quarter_numeral
 from bot.services import plans as service
 from bot.services.deadlines import ROMAN_QUARTERS
 from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_file
@@ -63,8 +63,8 @@ def preview_text(parsed: ParsedPlan) -> str:
         tasks = parsed.tasks_in(quarter)
         if tasks:
             lines.append(
-                _("Quarter {quarter}: {count} tasks, deadline {date}").format(
-                    quarter=("I", "II", "III", "IV")[quarter - 1],
+                _("Q{quarter}: {count} tasks, deadline {date}").format(
+                    quarter=quarter_numeral(quarter),
                     count=len(tasks),
                     date=format_date(tasks[0].deadline),
                 )
@@ -139,10 +139,10 @@ async def report_edit(update: Update, result: TaskEditResult, code: str) -> bool
     assert result.task is not None
     await answer(
         update,
-        _("Saved: task #{code} “{title}”, quarter {quarter}, deadline {date}.").format(
+        _("Saved: task #{code} “{title}”, Q{quarter}, deadline {date}.").format(
             code=result.task.id,
             title=html.escape(result.task.title),
-            quarter=QUARTERS[result.task.quarter - 1],
+            quarter=quarter_numeral(result.task.quarter),
             date=format_date(result.task.deadline),
         ),
     )
@@ -314,9 +314,9 @@ async def edit_button(update: Update, context: BotContext) -> None:
         await set_pending(context, member, None)
         rows = [
             InlineKeyboardButton(
-                _("Quarter {quarter}").format(quarter=q), callback_data=f"pl:q:{n}"
+                _("Q{quarter}").format(quarter=quarter_numeral(n)), callback_data=f"pl:q:{n}"
             )
-            for n, q in enumerate(QUARTERS, start=1)
+            for n in range(1, 5)
         ]
         await answer(
             update,
@@ -338,8 +338,8 @@ async def edit_button(update: Update, context: BotContext) -> None:
         await set_pending(context, member, {"kind": PENDING_ADD, "quarter": number})
         await answer(
             update,
-            _("Send the title of the new task for quarter {quarter}, or /cancel.").format(
-                quarter=QUARTERS[(number or 1) - 1]
+            _("Send the title of the new task for Q{quarter}, or /cancel.").format(
+                quarter=quarter_numeral(number or 1)
             ),
         )
     elif action == "r":

@@ -7,7 +7,7 @@ import html
 from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
-from bot.i18n import _, format_date, ngettext
+from bot.i18n import _, format_date, ngettext, quarter_numeral
 from bot.services.deadlines import ROMAN_QUARTERS, quarter_of
 from bot.services.progress import ProgressReport, plan_progress
 from handlers.common import BotContext, answer, officer_required, split_message
@@ -29,8 +29,8 @@ def render_progress(report: ProgressReport) -> str:
     for quarter, tasks in sorted(report.quarters.items()):
         lines.append("")
         lines.append(
-            _("<b>Quarter {quarter}</b> (deadline {date})").format(
-                quarter=("I", "II", "III", "IV")[quarter - 1],
+            _("<b>Q{quarter}</b> (deadline {date})").format(
+                quarter=quarter_numeral(quarter),
                 date=format_date(max(task.deadline for task in tasks)),
             )
         )
@@ -52,8 +52,8 @@ def render_progress(report: ProgressReport) -> str:
     if chart_quarter in report.clusters:
         lines.append("")
         lines.append(
-            _("<b>Completion by cluster</b>, quarter {quarter}:").format(
-                quarter=("I", "II", "III", "IV")[chart_quarter - 1]
+            _("<b>Completion by cluster</b>, Q{quarter}:").format(
+                quarter=quarter_numeral(chart_quarter)
             )
         )
         no_cluster = _("No cluster")
@@ -120,8 +120,8 @@ async def show_progress(update: Update, context: BotContext) -> None:
     # Imported here: matplotlib is heavy and only the chart needs it.
     from bot.services.charts import progress_chart_png
 
-    title = _("Progress of quarter {quarter}/{year}").format(
-        quarter=("I", "II", "III", "IV")[quarter_shown - 1], year=report.plan.year
+    title = _("Progress of Q{quarter} {year}").format(
+        quarter=quarter_numeral(quarter_shown), year=report.plan.year
     )
     png = progress_chart_png(
         title, report.clusters.get(quarter_shown, []), report.quarters[quarter_shown]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import _
 from bot.services import nominations as service
-from bot.services.nomination_labels import nomination_card
+from bot.services.nomination_labels import nomination_card, number_of
 from bot.services.nominations import DecideOutcome, Decision
 from handlers.common import (
     BotContext,
@@ -97,6 +98,7 @@ async def review_button(update: Update, context: BotContext) -> None:
     action, nomination_id = parsed
     if action == "n":
         await query.answer()
+        await _drop_card_buttons(context, update.effective_chat, _message_id(update))
         await _show_next(update, context, after_id=nomination_id)
         return
     if action == "f":
@@ -112,7 +114,14 @@ async def review_button(update: Update, context: BotContext) -> None:
         await refuse(update, _("This nomination has already been decided."))
         return
     await set_pending(
-        context, member, {"kind": PENDING_REASON, "id": nomination_id, "decision": decision.value}
+        context,
+        member,
+        {
+            "kind": PENDING_REASON,
+            "id": nomination_id,
+            "decision": decision.value,
+            "card": _message_id(update),
+        },
     )
     await query.answer()
     question = (
@@ -120,7 +129,7 @@ async def review_button(update: Update, context: BotContext) -> None:
         if decision is Decision.REJECT
         else _("Please send what needs revising in nomination #{code}, or /cancel.")
     )
-    await answer(update, question.format(code=nomination_id))
+    await answer(update, question.format(code=number_of(nomination)))
 
 
 @on_pending(PENDING_REASON, officers_only=True)
@@ -162,12 +171,18 @@ async def _decide(
     if result.outcome is DecideOutcome.TOO_LONG:
         await answer(update, _("The reason is too long (at most 1000 characters)."))
         return
+    if result.outcome in (DecideOutcome.DONE, DecideOutcome.ALREADY_DECIDED):
+        # The card's buttons are used up: the one pressed, or the one the reason was asked
+        # from.
+        pending = officer.pending_input or {}
+        card = pending.get("card") if update.callback_query is None else None
+        await _drop_card_buttons(context, update.effective_chat, card or _message_id(update))
     if officer.pending_input:
         await set_pending(context, officer, None)
     if update.callback_query is not None:
         await update.callback_query.answer()
     if result.outcome is DecideOutcome.NOT_FOUND:
-        await answer(update, _("There is no nomination #{code}.").format(code=nomination_id))
+        await answer(update, _("This nomination no longer exists."))
         return
     if result.outcome is DecideOutcome.ALREADY_DECIDED:
         await answer(update, _("This nomination has already been decided."))
@@ -180,8 +195,24 @@ async def _decide(
         Decision.REJECT: _("❌ Nomination #{code} is not accepted; the unit is told why."),
         Decision.RETURN: _("↩️ Nomination #{code} is returned for revision; the unit is told."),
     }
-    await answer(update, texts[decision].format(code=nomination_id))
+    assert result.nomination is not None
+    await answer(update, texts[decision].format(code=number_of(result.nomination)))
     await _show_next(update, context, after_id=nomination_id)
+
+
+def _message_id(update: Update) -> int | None:
+    """The message of the pressed button (None for a typed message)."""
+    query = update.callback_query
+    return query.message.message_id if query is not None and query.message else None
+
+
+async def _drop_card_buttons(context: BotContext, chat: Chat | None, message_id: object) -> None:
+    if chat is None or not isinstance(message_id, int):
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat.id, message_id, reply_markup=None)
+    except BadRequest:
+        pass  # already without buttons, or deleted
 
 
 async def _send_files(update: Update, context: BotContext, nomination_id: int) -> None:

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.i18n import _, format_date, ngettext
+from bot.i18n import _, format_date, ngettext, quarter_numeral
 from bot.services.digest_marks import digest_after_report
 from bot.services.tasks import (
     MAX_NOTE_LENGTH,
@@ -58,7 +58,7 @@ def render_task_page(
     pages = max(1, -(-len(lines) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = lines[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    header = _("<b>Tasks of {unit}</b> — quarter {quarter}/{year}").format(
+    header = _("<b>Tasks of {unit}</b> — Q{quarter} {year}").format(
         unit=html.escape(unit_name), quarter=_roman(quarter), year=year
     )
     if not lines:
@@ -116,7 +116,7 @@ def _shorten(title: str) -> str:
 
 
 def _roman(quarter: int) -> str:
-    return ("I", "II", "III", "IV")[quarter - 1]
+    return quarter_numeral(quarter)
 
 
 async def _task_page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, true
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, CleanString, CleanText, UTCDateTime
@@ -45,6 +45,9 @@ class AwardForm(Base):
     # Forms conferred by the issuing authority itself, or proposed upward to a higher level.
     proposed_upward: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # A form of a level of government that no longer exists (the districts, abolished on
+    # 01/07/2025): kept so that old nominations still show it, never offered again.
+    historical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     def name(self, language: str) -> str:
@@ -70,6 +73,9 @@ class Nomination(Base):
     __tablename__ = "nominations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The number users see ("#12"): given when the nomination is first filed, so drafts,
+    # abandoned drafts and edit copies never take one and the numbering has no gaps.
+    number: Mapped[int | None] = mapped_column(Integer, unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     submitted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), index=True
@@ -103,6 +109,8 @@ class Nomination(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
     award_form: Mapped[AwardForm | None] = relationship()
+    # The filed nomination an edit copy replaces on confirm; the copy is shown with its number.
+    replaces: Mapped[Nomination | None] = relationship(remote_side=[id])
     files: Mapped[list[NominationFile]] = relationship(
         cascade="all, delete-orphan", order_by="NominationFile.id"
     )

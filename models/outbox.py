@@ -55,6 +55,8 @@ class ReminderKind(enum.StrEnum):
     KICKOFF = "kickoff"
     ESCALATION = "escalation"
     ROUND = "round"
+    # Officers: the nominations filed since their previous digest that wait for review.
+    SUBMISSIONS = "submissions"
     UNREACHABLE = "unreachable-notice"
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
+from bot.services.outbox import insert_ignoring_conflicts
 from models import AwardForm, Member, Target
 
 
@@ -18,6 +19,134 @@ class AwardChange(enum.StrEnum):
     DONE = "done"
     NOT_FOUND = "not-found"
     BAD_NAME = "bad-name"
+    # A form of an abolished level (the districts): kept for old nominations, not offered.
+    HISTORICAL = "historical"
+
+
+@dataclass(frozen=True)
+class SeedForm:
+    code: str
+    name_vi: str
+    name_en: str
+    target: str
+    proposed_upward: bool
+    position: int
+
+
+def _form(code: str, vi: str, en: str, target: str, upward: bool, position: int) -> SeedForm:
+    return SeedForm(code, vi, en, target, upward, position)
+
+
+# What an authority of each level confers itself (under the Law on Emulation and Commendation
+# 2022 and the two-level local government from 01/07/2025), then what it proposes upward.
+# The forms common to every level were seeded by migration 0003; positions interleave with
+# theirs (0-9) so that each list reads from the lowest form to the highest.
+LEVEL_FORMS: dict[str, list[SeedForm]] = {
+    "commune": [
+        _form(
+            "GK-XA-CN",
+            "Giấy khen của Chủ tịch UBND cấp xã",
+            "Certificate of Commendation of the Commune People's Committee Chairman",
+            "individual",
+            False,
+            2,
+        ),
+        _form(
+            "GK-XA-TT",
+            "Giấy khen của Chủ tịch UBND cấp xã",
+            "Certificate of Commendation of the Commune People's Committee Chairman",
+            "collective",
+            False,
+            5,
+        ),
+    ],
+    "agency": [
+        _form(
+            "GK-CQ-CN",
+            "Giấy khen của Thủ trưởng cơ quan, đơn vị",
+            "Certificate of Commendation of the Head of the Agency",
+            "individual",
+            False,
+            2,
+        ),
+        _form(
+            "GK-CQ-TT",
+            "Giấy khen của Thủ trưởng cơ quan, đơn vị",
+            "Certificate of Commendation of the Head of the Agency",
+            "collective",
+            False,
+            5,
+        ),
+    ],
+    "province": [
+        _form(
+            "BK-TTG-CN",
+            "Bằng khen của Thủ tướng Chính phủ",
+            "Certificate of Merit of the Prime Minister",
+            "individual",
+            True,
+            10,
+        ),
+        _form(
+            "CSTD-TQ",
+            "Chiến sĩ thi đua toàn quốc",
+            "National Emulation Soldier",
+            "individual",
+            True,
+            11,
+        ),
+        _form(
+            "BK-TTG-TT",
+            "Bằng khen của Thủ tướng Chính phủ",
+            "Certificate of Merit of the Prime Minister",
+            "collective",
+            True,
+            12,
+        ),
+        _form(
+            "CO-CP",
+            "Cờ thi đua của Chính phủ",
+            "Emulation Flag of the Government",
+            "collective",
+            True,
+            13,
+        ),
+    ],
+}
+
+
+async def seed_catalogue(session: AsyncSession, level: str) -> list[str]:
+    """Adds the forms of the authority's level that the catalogue lacks (by code); returns
+    their codes. Forms already there, renamed or retired by an officer, are left as they are,
+    so this runs at every start, also from several processes at once."""
+    forms = LEVEL_FORMS.get(level, [])
+    if not forms:
+        return []
+    existing = set(
+        await session.scalars(
+            select(AwardForm.code).where(AwardForm.code.in_([f.code for f in forms]))
+        )
+    )
+    missing = [f for f in forms if f.code not in existing]
+    if missing:
+        await session.execute(
+            insert_ignoring_conflicts(session, AwardForm),
+            [
+                {
+                    "code": f.code,
+                    "name_vi": f.name_vi,
+                    "name_en": f.name_en,
+                    "target": f.target,
+                    "proposed_upward": f.proposed_upward,
+                    "active": True,
+                    "historical": False,
+                    "position": f.position,
+                }
+                for f in missing
+            ],
+        )
+        await session.commit()
+    return [f.code for f in missing]
 
 
 @dataclass
@@ -109,6 +238,8 @@ async def set_award_active(
     award = await _by_code(session, code)
     if award is None:
         return AwardResult(AwardChange.NOT_FOUND)
+    if active and award.historical:
+        return AwardResult(AwardChange.HISTORICAL, award)
     before = award.active
     award.active = active
     audit.record(

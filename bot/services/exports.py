@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from bot.i18n import _, ngettext
+from bot.i18n import _, ngettext, quarter_numeral
 from bot.services.progress import ProgressMatrix, ProgressReport
 
 COLUMN_WIDTHS = (6, 28, 22, 28, 30, 60, 16, 30)
@@ -199,12 +199,12 @@ def progress_xlsx(matrix: ProgressMatrix, authority: str = "") -> bytes:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for quarter in matrix.quarters:
         sheet = workbook.create_sheet(
-            _("Quarter {quarter}").format(quarter=QUARTERS[quarter.quarter - 1])
+            _("Q{quarter}").format(quarter=quarter_numeral(quarter.quarter))
         )
         sheet["A1"] = authority
         sheet["A1"].font = Font(bold=True)
-        sheet["A2"] = _("Progress of the TĐKT plan {year}, quarter {quarter}").format(
-            year=matrix.plan.year if matrix.plan else "", quarter=QUARTERS[quarter.quarter - 1]
+        sheet["A2"] = _("Progress of the TĐKT plan {year}, Q{quarter}").format(
+            year=matrix.plan.year if matrix.plan else "", quarter=quarter_numeral(quarter.quarter)
         )
         sheet["A2"].font = Font(bold=True, size=14)
         headers = [_("No."), _("Unit"), _("Cluster")]
@@ -284,7 +284,7 @@ def progress_docx(matrix: ProgressMatrix, report: ProgressReport, authority: str
         tasks = report.quarters.get(quarter.quarter, [])
         heading = document.add_paragraph()
         heading.add_run(
-            _("Quarter {quarter}").format(quarter=QUARTERS[quarter.quarter - 1])
+            _("Q{quarter}").format(quarter=quarter_numeral(quarter.quarter))
         ).bold = True
         complete = sum(1 for task in tasks if task.total and task.done == task.total)
         cells = sum(task.total for task in tasks)

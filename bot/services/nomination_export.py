@@ -1,4 +1,10 @@
-"""Which nominations an export holds, as rows for the Excel and Word lists."""
+"""Which nominations an export holds, as rows for the Excel and Word lists.
+
+The scope is one round or one year. A year holds every nomination filed in it (by the local
+date it was last filed), in rounds and outside any, whatever its status, except drafts; a
+round holds the nominations filed into it. Whatever a round's list leaves out of its year is
+counted, so that the officer is told rather than finding a nomination missing.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,31 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.i18n import _, format_date, use_language
 from bot.services.exports import ExportHeading, NominationRow
 from bot.services.nomination_labels import STATUS_LABELS, label
-from bot.services.nominations import FILED_STATUSES, current_round
-from models import Nomination, NominationRound, Unit
+from bot.services.nominations import current_round
+from models import Nomination, NominationRound, NominationStatus, Unit
+
+# A draft (or an edit copy, or a draft given up) was never filed; everything else was.
+UNFILED_STATUSES = (NominationStatus.DRAFT.value, NominationStatus.ABANDONED.value)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+class UnknownRound(LookupError):
+    """No nomination round has the id asked for."""
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """One round, or one year; neither means the open round's, else this year's."""
+
+    round_id: int | None = None
+    year: int | None = None
 
 
 @dataclass
@@ -22,34 +44,78 @@ class NominationExport:
     rows: list[NominationRow]
     heading: ExportHeading
     file_stem: str
+    round: NominationRound | None
+    year: int
+    # Nominations filed in `year` that a round's list does not hold (0 for a year's list).
+    outside: int
+
+
+async def resolve_scope(
+    session: AsyncSession, scope: ExportScope, today: date, tz: ZoneInfo
+) -> tuple[NominationRound | None, int]:
+    """The round (or None for a year's list) and the year the list is about: a round's is
+    the year it was opened in (a year-end round may close in January)."""
+    if scope.round_id is not None:
+        round_ = await session.get(NominationRound, scope.round_id)
+        if round_ is None:
+            raise UnknownRound(scope.round_id)
+    elif scope.year is not None:
+        return None, scope.year
+    else:
+        round_ = await current_round(session)
+        if round_ is None:
+            return None, today.year
+    return round_, round_.created_at.astimezone(tz).year
+
+
+def _year_bounds(year: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
+
+
+def _filed() -> Select[tuple[Nomination, str]]:
+    return (
+        select(Nomination, Unit.name)
+        .join(Unit, Unit.id == Nomination.unit_id)
+        .where(Nomination.status.not_in(UNFILED_STATUSES), Nomination.submitted_at.is_not(None))
+    )
 
 
 async def nomination_export(
-    session: AsyncSession, *, now: datetime, tz: ZoneInfo, language: str, authority: str = ""
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    language: str,
+    authority: str = "",
+    scope: ExportScope | None = None,
 ) -> NominationExport:
-    """The open round's filed nominations; without a round, this year's."""
+    """The nominations of the scope with their status (raises UnknownRound)."""
     today = now.astimezone(tz).date()
-    round_ = await current_round(session)
-    if round_ is None:
-        round_ = await session.scalar(
-            select(NominationRound).order_by(NominationRound.id.desc()).limit(1)
-        )
-        if round_ is not None and round_.deadline.year != today.year:
-            round_ = None
-    query = (
-        select(Nomination, Unit.name)
-        .join(Unit, Unit.id == Nomination.unit_id)
-        .where(Nomination.status.in_(FILED_STATUSES))
-        .options(selectinload(Nomination.award_form))
-        .order_by(Nomination.target.desc(), Nomination.award_form_id, Unit.name, Nomination.id)
-    )
+    round_, year = await resolve_scope(session, scope or ExportScope(), today, tz)
+    start, end = _year_bounds(year, tz)
+    in_year = (Nomination.submitted_at >= start, Nomination.submitted_at < end)
+    query = _filed().options(selectinload(Nomination.award_form))
+    outside = 0
     if round_ is not None:
         query = query.where(Nomination.round_id == round_.id)
-    nominations = [
-        (nomination, unit_name)
-        for nomination, unit_name in (await session.execute(query)).all()
-        if round_ is not None or _year(nomination, tz) == today.year
-    ]
+        outside = int(
+            await session.scalar(
+                select(func.count())
+                .select_from(Nomination)
+                .where(
+                    Nomination.status.not_in(UNFILED_STATUSES),
+                    *in_year,
+                    (Nomination.round_id != round_.id) | Nomination.round_id.is_(None),
+                )
+            )
+            or 0
+        )
+    else:
+        query = query.where(*in_year)
+    query = query.order_by(
+        Nomination.target.desc(), Nomination.award_form_id, Unit.name, Nomination.number
+    )
+    nominations = (await session.execute(query)).all()
     with use_language(language):
         rows = [
             NominationRow(
@@ -67,18 +133,38 @@ async def nomination_export(
         heading = ExportHeading(
             authority=authority.upper(),
             title=_("LIST OF NOMINATIONS FOR COMMENDATION"),
-            subtitle=_("Round: {title}").format(title=round_.title)
-            if round_
-            else _("Year {year}").format(year=today.year),
+            subtitle=scope_title(round_, year),
             date_line=_date_line(today),
         )
-    stem = f"de-nghi-khen-thuong-{today.isoformat()}"
-    return NominationExport(rows, heading, stem)
+    if round_ is not None:
+        stem = f"de-nghi-khen-thuong-dot-{round_.id}-{today.isoformat()}"
+    else:
+        stem = f"de-nghi-khen-thuong-nam-{year}-{today.isoformat()}"
+    return NominationExport(rows, heading, stem, round_, year, outside)
 
 
-def _year(nomination: Nomination, tz: ZoneInfo) -> int:
-    moment = nomination.submitted_at or nomination.created_at
-    return moment.astimezone(tz).year
+def scope_title(round_: NominationRound | None, year: int) -> str:
+    """What the list holds, in the current language: its title line under the heading."""
+    if round_ is not None:
+        return _("Round “{title}” (deadline {date}): the nominations filed in this round").format(
+            title=round_.title, date=format_date(round_.deadline)
+        )
+    return _(
+        "Year {year}: every nomination filed this year, in a round or outside any round, "
+        "with its status"
+    ).format(year=year)
+
+
+async def export_choices(
+    session: AsyncSession, *, limit: int = 10
+) -> tuple[NominationRound | None, list[NominationRound]]:
+    """The open round (if any) and the latest rounds, newest first, for the officer to pick."""
+    rounds = list(
+        await session.scalars(
+            select(NominationRound).order_by(NominationRound.id.desc()).limit(limit)
+        )
+    )
+    return await current_round(session), rounds
 
 
 def _date_line(today: date) -> str:

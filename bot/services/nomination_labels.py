@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 
+from sqlalchemy import inspect
+from sqlalchemy.orm.base import NO_VALUE
+
 from bot.i18n import N_, _, current_language
 from models import Nomination
 
@@ -36,10 +39,26 @@ def award_name(nomination: Nomination) -> str:
     return nomination.award_form.name(current_language())
 
 
+def number_of(nomination: Nomination) -> int | None:
+    """The nomination's one number: its own once filed; an edit copy shows its original's."""
+    if nomination.number is not None:
+        return nomination.number
+    if nomination.replaces_id is not None:
+        original = inspect(nomination).attrs.replaces.loaded_value
+        if original is not NO_VALUE and original is not None:
+            return original.number  # type: ignore[no-any-return]
+    return None
+
+
 def nomination_card(nomination: Nomination, *, with_status: bool = True) -> str:
     """The nomination as officials read it, in the current language (HTML)."""
     escape = html.escape
-    lines = [_("<b>Nomination #{code}</b>").format(code=nomination.id)]
+    number = number_of(nomination)
+    lines = [
+        _("<b>Nomination #{code}</b>").format(code=number)
+        if number is not None
+        else _("<b>New nomination</b>")
+    ]
     lines.append(_("Nominee: {value}").format(value=label(TARGET_LABELS, nomination.target)))
     lines.append(_("Name: {value}").format(value=escape(nomination.nominee_name or "—")))
     if nomination.target == "individual":

@@ -11,11 +11,12 @@ from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.services import audit
-from bot.services.notices import queue_decision_notice
+from bot.services.notices import queue_decision_notice, queue_round_notices
 from models import (
     AchievementKind,
     AwardForm,
@@ -116,7 +117,9 @@ def _advance(draft: Nomination, now: datetime) -> None:
 
 def _load() -> Select[tuple[Nomination]]:
     return select(Nomination).options(
-        selectinload(Nomination.files), selectinload(Nomination.award_form)
+        selectinload(Nomination.files),
+        selectinload(Nomination.award_form),
+        selectinload(Nomination.replaces),
     )
 
 
@@ -142,6 +145,19 @@ async def _set_pending(session: AsyncSession, member: Member, value: dict | None
     assert stored is not None
     stored.pending_input = value
     member.pending_input = value
+
+
+async def remember_prompt(session: AsyncSession, member: Member, message_id: int) -> None:
+    """Notes the message that carries the draft's buttons now, so that the next question can
+    take them off it."""
+    stored = await session.get(Member, member.id)
+    assert stored is not None
+    pending = stored.pending_input or {}
+    if pending.get("kind") != PENDING_NOMINATION:
+        return
+    stored.pending_input = {**pending, "prompt": message_id}
+    member.pending_input = stored.pending_input
+    await session.commit()
 
 
 @dataclass
@@ -231,7 +247,7 @@ async def set_award(
     award = await session.get(AwardForm, award_id)
     if award is None or not award.active or award.target != draft.target:
         return InputProblem.UNKNOWN_AWARD
-    draft.award_form_id = award.id
+    draft.award_form = award
     _advance(draft, now)
     await session.commit()
     return None
@@ -437,6 +453,8 @@ async def submit(
         original.updated_at = now
         original.decision_reason = None
         await _abandon(session, member, draft, now=now)
+        if original.number is None:
+            await _give_number(session, original.id)
         audit.record(
             session,
             at=now,
@@ -456,6 +474,7 @@ async def submit(
     draft.submitted_at = now
     draft.updated_at = now
     await _set_pending(session, member, None)
+    await _give_number(session, draft.id)
     audit.record(
         session,
         at=now,
@@ -467,6 +486,28 @@ async def submit(
     )
     await session.commit()
     return SubmitResult(SubmitOutcome.SUBMITTED, await get_nomination(session, draft.id), round_)
+
+
+async def _give_number(session: AsyncSession, nomination_id: int) -> None:
+    """The next number after the highest given, once a nomination is filed.
+
+    Two processes filing at once may pick the same number: the unique constraint refuses the
+    second, which tries again in a savepoint and reads the number the first one committed.
+    """
+    next_number = select(func.coalesce(func.max(Nomination.number), 0) + 1).scalar_subquery()
+    for _attempt in range(20):
+        try:
+            async with session.begin_nested():
+                await session.execute(
+                    update(Nomination)
+                    .where(Nomination.id == nomination_id, Nomination.number.is_(None))
+                    .values(number=next_number)
+                    .execution_options(synchronize_session=False)
+                )
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"no free number for nomination {nomination_id}")
 
 
 async def _drop_edit(
@@ -809,6 +850,7 @@ async def open_round(
         member=officer,
         details={"title": round_.title, "deadline": deadline.isoformat()},
     )
+    await queue_round_notices(session, round_, reopened=False, now=now)
     await session.commit()
     return round_
 
@@ -834,6 +876,7 @@ async def reopen_round(
         member=officer,
         details={"before": before.isoformat(), "after": deadline.isoformat()},
     )
+    await queue_round_notices(session, round_, reopened=True, now=now)
     await session.commit()
     return round_
 

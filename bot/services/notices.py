@@ -5,12 +5,22 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, use_language
+from bot.i18n import _, format_date, use_language
 from bot.services.members import active_officers
+from bot.services.nomination_labels import number_of
 from bot.services.outbox import NewMessage, enqueue
-from models import Member, Nomination, NominationStatus, ReminderKind, Unit
+from models import (
+    Member,
+    Nomination,
+    NominationRound,
+    NominationStatus,
+    ReminderKind,
+    Role,
+    Unit,
+)
 
 
 async def report_unreachable(session: AsyncSession, member: Member, *, now: datetime) -> int:
@@ -47,17 +57,23 @@ def decision_text(nomination: Nomination, language: str) -> str:
     with use_language(language):
         award = nomination.award_form.name(language) if nomination.award_form else "—"
         subject = _("Nomination #{code}: {nominee} — {award}").format(
-            code=nomination.id,
+            code=number_of(nomination),
             nominee=html.escape(nomination.nominee_name or ""),
             award=html.escape(award),
         )
         reason = html.escape(nomination.decision_reason or "")
+        # The officer's review is not the Council's decision, nor the award itself: say
+        # what happened and what comes next.
         if nomination.status == NominationStatus.APPROVED.value:
-            body = _("✅ The council has approved this nomination.")
-        elif nomination.status == NominationStatus.REJECTED.value:
-            body = _("❌ The council has not accepted this nomination. Reason: {reason}").format(
-                reason=reason
+            body = _(
+                "✅ The TĐKT officer has reviewed this nomination and agreed to put it to the "
+                "competent authority for a decision."
             )
+        elif nomination.status == NominationStatus.REJECTED.value:
+            body = _(
+                "❌ After review, the TĐKT officer has not accepted this nomination. "
+                "Reason: {reason}"
+            ).format(reason=reason)
         else:
             body = _(
                 "↩️ The nomination is returned for revision. Reason: {reason}\n"
@@ -104,3 +120,55 @@ async def notify_expired_drafts(
         )
     await enqueue(session, messages, now=now)
     await session.commit()
+
+
+async def queue_round_notices(
+    session: AsyncSession, round_: NominationRound, *, reopened: bool, now: datetime
+) -> int:
+    """Tells every unit head that a round is open (or open again) and until when; the caller
+    commits the notices with the round, so that neither goes without the other."""
+    heads = (
+        await session.execute(
+            select(Member.id, Member.telegram_id, Member.language)
+            .join(Unit, Unit.id == Member.unit_id)
+            .where(
+                Member.role == Role.HEAD.value,
+                Member.active.is_(True),
+                Member.reachable.is_(True),
+                Unit.active.is_(True),
+            )
+            .order_by(Member.id)
+        )
+    ).all()
+    texts: dict[str, str] = {}
+    messages = []
+    for member_id, chat_id, language in heads:
+        if language not in texts:
+            with use_language(language):
+                text = (
+                    _(
+                        "<b>The nomination round “{title}” is open again</b> until {date}. "
+                        "Nominations filed with /nominate until then go into this round."
+                    )
+                    if reopened
+                    else _(
+                        "<b>A nomination round is open: “{title}”</b>\nDeadline: {date}. "
+                        "Nominations filed with /nominate until then go into this round; "
+                        "/nominations lists your unit's."
+                    )
+                )
+                texts[language] = text.format(
+                    title=html.escape(round_.title), date=format_date(round_.deadline)
+                )
+        kind = "round-reopened" if reopened else "round-opened"
+        messages.append(
+            NewMessage(
+                f"{kind}:{round_.id}:{round_.deadline.isoformat()}:{member_id}",
+                kind,
+                chat_id,
+                texts[language],
+                member_id,
+            )
+        )
+    added = await enqueue(session, messages, now=now)
+    return len(added)

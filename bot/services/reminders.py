@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, Row, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, format_date, ngettext, use_language
+from bot.i18n import _, format_date, ngettext, quarter_numeral, use_language
 from bot.services.deadlines import quarter_of
 from bot.services.nominations import current_round, units_with_filings
 from bot.services.outbox import Buttons, NewMessage, enqueue, insert_ignoring_conflicts
@@ -27,6 +27,8 @@ from models import (
     OFFICER_ROLES,
     Cluster,
     Member,
+    Nomination,
+    NominationStatus,
     Plan,
     ReminderKind,
     ReminderLog,
@@ -324,6 +326,7 @@ async def _plan(
     if overdue_by_unit:
         result.planned.extend(_escalations(directory, overdue_by_unit, today))
     result.planned.extend(await _round_reminders(session, directory, today, rules, calendar))
+    result.planned.extend(await _submission_digests(session, directory, today, now))
     return result
 
 
@@ -394,6 +397,73 @@ async def _round_reminders(
                     text,
                 )
             )
+    return planned
+
+
+async def _submission_digests(
+    session: AsyncSession, directory: _Directory, today: date, now: datetime
+) -> list[PlannedReminder]:
+    """Each officer hears once a day of the nominations filed since their previous digest
+    that still wait for review; nothing on a day with none. The reminder log keeps the day's
+    digest to one, and its time is where the next digest starts."""
+    if not directory.officers:
+        return []
+    waiting = (
+        await session.execute(
+            select(Nomination.number, Nomination.nominee_name, Nomination.submitted_at, Unit.name)
+            .join(Unit, Unit.id == Nomination.unit_id)
+            .where(
+                Nomination.status == NominationStatus.SUBMITTED.value,
+                Nomination.submitted_at <= now,
+            )
+            .order_by(Nomination.submitted_at, Nomination.id)
+        )
+    ).all()
+    if not waiting:
+        return []
+    previous: dict[int, datetime] = {
+        member_id: at
+        for member_id, at in (
+            await session.execute(
+                select(ReminderLog.member_id, func.max(ReminderLog.created_at))
+                .where(ReminderLog.kind == ReminderKind.SUBMISSIONS.value, ReminderLog.day < today)
+                .group_by(ReminderLog.member_id)
+            )
+        ).all()
+    }
+    planned = []
+    for officer in directory.officers:
+        since = previous.get(officer.id)
+        new = [row for row in waiting if since is None or row.submitted_at > since]
+        if not new:
+            continue
+        with use_language(officer.language):
+            header = ngettext(
+                "<b>{n} new nomination is waiting for review</b> (of {total} waiting):",
+                "<b>{n} new nominations are waiting for review</b> (of {total} waiting):",
+                len(new),
+            ).format(n=len(new), total=len(waiting))
+            lines = [
+                f"• #{row.number} {html.escape(row.nominee_name or '')} — {html.escape(row.name)}"
+                for row in new
+            ]
+            text = (
+                _fit(header, lines, _("… and {n} more"))
+                + "\n\n"
+                + _("Send /review to review them.")
+            )
+        planned.append(
+            PlannedReminder(
+                officer.id,
+                officer.telegram_id,
+                officer.full_name,
+                officer.language,
+                ReminderKind.SUBMISSIONS,
+                today,
+                [],
+                text,
+            )
+        )
     return planned
 
 
@@ -525,10 +595,8 @@ class _Renderer:
                 footer = "\n\n" + _("Report each task when it is done with /tasks.")
                 self._kickoff_parts[key] = (lines, _("… and {n} more: see /tasks"), footer)
             lines, more, footer = self._kickoff_parts[key]
-            header = _(
-                "<b>Tasks of quarter {quarter}/{year}</b> in the TĐKT plan\nUnit: {unit}"
-            ).format(
-                quarter=("I", "II", "III", "IV")[self.quarter - 1],
+            header = _("<b>Tasks of Q{quarter} {year}</b> in the TĐKT plan\nUnit: {unit}").format(
+                quarter=quarter_numeral(self.quarter),
                 year=self.today.year,
                 unit=html.escape(unit.name),
             )

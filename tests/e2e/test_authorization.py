@@ -169,6 +169,7 @@ COMMANDS = [
 ]
 
 CALLBACKS = [
+    Row("xn", "callback", OFFICER_ONLY, "xn:y:2020", prepare=("/export nominations",)),
     Row("lang", "callback", MEMBER, "lang:vi", probe="lang:en", prepare=("/lang",)),
     Row("dl", "callback", OFFICER_ONLY, "dl:{task_spare}", prepare=("/deadline",)),
     Row("dlp", "callback", OFFICER_ONLY, "dlp:1", prepare=("/deadline",)),
@@ -601,7 +602,7 @@ def _not_your_task(key: str) -> tuple[str, str]:
 
 
 def _not_your_nomination(key: str) -> tuple[str, str]:
-    return ("Nomination #{code} is not one of your unit's.", key)
+    return ("This nomination is not one of your unit's.", key)
 
 
 INVALID = ("This button is no longer valid.", "")
@@ -764,6 +765,7 @@ FORGED_TEMPLATES = {
     "bc": "bc:w:{n}",
     "ack": "ack:{n}",
     "pl": "pl:{n}",
+    "xn": "xn:r:{n}",
 }
 FORGERIES = {
     "over-long": "1" * 64,

@@ -108,7 +108,7 @@ async def test_the_same_workflow_in_english(seeded: BotHarness, officer_id: int)
     head = seeded.user(102, "Alice", language_code="en")
     await join(seeded, head, "X-TA")
     reply = await head.send("/tasks")
-    assert "Tasks of UBND xã Tân An — quarter II/2020" in reply.text
+    assert "Tasks of UBND xã Tân An — Q2 2020" in reply.text
     assert "Deadline: Mar 31, 2020 (overdue by 45 days)" in reply.text
     task = await _task_id(seeded, 1, 2)
     done = await head.send(f"/done {task} Registration sent to the province")
@@ -121,8 +121,8 @@ async def test_the_same_workflow_in_english(seeded: BotHarness, officer_id: int)
     officer = seeded.user(officer_id, "Officer", language_code="en")
     progress = await officer.send("/progress 1")
     assert "Progress of the TĐKT plan 2020" in progress.text
-    assert "Quarter I (deadline Mar 31, 2020)" in progress.text
-    assert "Quarter II" not in progress.text
+    assert "Q1 (deadline Mar 31, 2020)" in progress.text
+    assert "Q2" not in progress.text
     assert "UBND xã Tân An: 4 overdue tasks" in progress.text
 
 

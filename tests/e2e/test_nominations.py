@@ -74,7 +74,11 @@ async def test_individual_nomination_in_english(seeded: BotHarness, officer_id: 
     await click(officer, card, "Phê duyệt")
     await seeded.drain()
     notice = seeded.api.sent(801)[-1].text
-    assert "The council has approved this nomination." in notice
+    assert (
+        "The TĐKT officer has reviewed this nomination and agreed to put it to the competent "
+        "authority for a decision." in notice
+    )
+    assert "council" not in notice.lower()
     assert "Nguyễn Thị Hoa" in notice and "Grassroots Emulation Soldier" in notice
     assert "phê duyệt" not in notice
 
@@ -90,7 +94,7 @@ async def _fill_collective(head: TelegramUser, name: str = "Trường Mầm non 
     assert labels[:3] == [
         "Tập thể lao động tiên tiến",
         "Tập thể lao động xuất sắc",
-        "Giấy khen của Chủ tịch UBND huyện",
+        "Giấy khen của Chủ tịch UBND cấp xã",
     ]
     assert "Chiến sĩ thi đua cơ sở" not in labels
     step = await click(head, step, "Tập thể lao động xuất sắc")
@@ -135,10 +139,12 @@ async def test_back_keeps_answers_and_cancel_submits_nothing(seeded: BotHarness)
 async def test_bad_input_is_answered_with_what_is_expected(seeded: BotHarness) -> None:
     head = seeded.user(803, "Cường")
     await join(seeded, head, "X-TA")
-    step = await head.send("/nominate")
+    first = await head.send("/nominate")
     wrong = await head.send("cá nhân")
     assert "chọn bằng các nút" in wrong.text
-    step = await click(head, step, "Cá nhân")
+    # The question is asked again below; only the latest copy keeps its buttons.
+    assert buttons(first.last_message()) == []
+    step = await click(head, wrong, "Cá nhân")
     sticker = await head.send_sticker()
     assert "Vui lòng trả lời bằng văn bản." in sticker.text
     blank = await head.send("   ")
@@ -151,6 +157,7 @@ async def test_bad_input_is_answered_with_what_is_expected(seeded: BotHarness) -
     step = await click(head, step, "Chiến sĩ thi đua cơ sở")
     step = await click(head, step, "đột xuất")
     step = await head.send("Dũng cảm cứu người bị đuối nước ngày 02/5/2020.")
+    back_data = press_label(step, "Quay lại")
     too_big = await head.send_document("video.pdf", size=25 * 1024 * 1024)
     assert "Tệp quá lớn (tối đa 20 MB)." in too_big.text
     exe = await head.send_document("virus.exe")
@@ -162,8 +169,11 @@ async def test_bad_input_is_answered_with_what_is_expected(seeded: BotHarness) -
         assert f"Đã nhận tệp ({number + 1})" in ok.text
     eleventh = await head.send_document("anh-11.jpg")
     assert "tối đa 10 tệp" in eleventh.text
-    stale = await head.press(step.last_message(), step_data := press_label(step, "Quay lại"))
-    assert step_data.startswith("nm:b:")
+    # Only the latest receipt keeps a Done button; every earlier one lost it.
+    assert buttons(step.last_message()) == []
+    assert [text for text, _data in buttons(ok.last_message())] == ["Xong ▶️ (10 tệp)"]
+    stale = await head.press(step.last_message(), back_data)
+    assert back_data.startswith("nm:b:")
     assert "Tóm tắt thành tích" in stale.text  # Back from files works from any message
     forged = await head.press(step.last_message(), "nm:a:99999:1")
     assert any("không còn hiệu lực" in alert for alert in forged.alerts)
@@ -227,7 +237,9 @@ async def test_review_decisions_notify_the_unit(seeded: BotHarness, officer_id: 
 
     await seeded.drain()
     notices = [call.text for call in seeded.api.sent(805)][-3:]
-    assert "Hội đồng Thi đua – Khen thưởng đã phê duyệt đề nghị này" in notices[0]
+    # The officer's approval is not the Council's decision, and no notice says it is.
+    assert "đã được cán bộ TĐKT thẩm định, đồng ý trình cấp có thẩm quyền" in notices[0]
+    assert not any("Hội đồng" in notice for notice in notices)
     assert "Lý do: Chưa đủ tiêu chuẩn theo Điều 27" in notices[1]
     assert "trả lại để bổ sung, hoàn thiện" in notices[2]
 
@@ -241,8 +253,9 @@ async def test_review_decisions_notify_the_unit(seeded: BotHarness, officer_id: 
     files = await click(head, edit, "Quay lại")
     summary = await click(head, files, "Quay lại")
     fixed = await head.send("Đã bổ sung báo cáo thành tích có xác nhận.")
-    await head.send_document("bao-cao-bo-sung.pdf")
-    review = await click(head, fixed, "Xong")
+    received = await head.send_document("bao-cao-bo-sung.pdf")
+    assert buttons(fixed.last_message()) == []  # "Xong ▶️ (0 tệp)" is gone
+    review = await click(head, received, "Xong ▶️ (1 tệp)")
     assert summary.messages and "Đã bổ sung báo cáo" in review.text
     resubmitted = await click(head, review, "Gửi đề nghị")
     assert "Đã gửi đề nghị khen thưởng" in resubmitted.text
@@ -343,10 +356,14 @@ async def test_export_nominations_in_chat_and_on_the_command_line(
     await click(head, review, "Gửi đề nghị")
     usage = await officer.send("/export")
     assert "/export nominations" in usage.text
-    sent = await officer.send("/export nominations")
+    choice = await officer.send("/export nominations")
+    sent = await click(officer, choice, "Đợt đang mở: Tổng kết năm 2020")
     documents = [c for c in sent.messages if c.method == "sendDocument"]
     assert len(documents) == 2
-    assert documents[0].params["caption"] == "Số đề nghị khen thưởng: 1"
+    assert documents[0].params["caption"] == (
+        "Số đề nghị khen thưởng: 1\nĐợt “Tổng kết năm 2020” (thời hạn 15/12/2020): các đề nghị "
+        "gửi trong đợt"
+    )
     uploads = [seeded.api.uploads[c.result["document"]["file_id"]] for c in documents]
     names = [name for name, _data in uploads]
     assert names[0].endswith(".xlsx") and names[1].endswith(".docx")
@@ -379,7 +396,9 @@ async def test_export_nominations_in_chat_and_on_the_command_line(
         assert stdout.strip() == f"Wrote {out}: 1 nomination."
     sheet = load_workbook(tmp_path / "list.xlsx").active
     assert sheet is not None and sheet["A1"].value == "UBND XÃ TRỊ AN"
-    assert sheet["A3"].value == "Round: Tổng kết năm 2020"
+    assert sheet["A3"].value == (
+        "Round “Tổng kết năm 2020” (deadline Dec 15, 2020): the nominations filed in this round"
+    )
     assert [sheet.cell(row=6, column=c).value for c in (2, 5, 7)] == [
         "Trường Tiểu học Thạnh Phú",
         "Excellent Labour Collective",
@@ -404,7 +423,7 @@ async def test_officers_edit_the_award_catalogue(seeded: BotHarness, officer_id:
         "Commune Chairman"
     )
     assert "Đã lưu" in added.text and "Giấy khen của Chủ tịch UBND xã" in added.text
-    renamed = await officer.send("/awards rename GK-CN Giấy khen của Chủ tịch UBND tỉnh (cũ)")
+    renamed = await officer.send("/awards rename GK-XA-CN Giấy khen của Chủ tịch UBND tỉnh (cũ)")
     assert "Giấy khen của Chủ tịch UBND tỉnh (cũ)" in renamed.text
     retired = await officer.send("/awards off CSTDCS")
     assert "ngừng sử dụng" in retired.text
@@ -453,7 +472,7 @@ async def test_an_edit_is_refused_once_the_original_is_decided_or_withdrawn(
     await click(officer, card, "Phê duyệt")
     refused = await click(head, edit, "Gửi đề nghị")
     assert f"Đề nghị khen thưởng #{first} không còn chỉnh sửa được" in refused.text
-    assert "“Đã được phê duyệt”" in refused.text
+    assert "“Đã thẩm định, đồng ý trình”" in refused.text
     assert "không có đề nghị mới nào được lưu" in refused.text
 
     # The same when the unit withdraws the original while its edit is open.

@@ -123,10 +123,10 @@ async def test_progress_exports_in_chat_and_on_the_command_line(
     assert code == 0, stderr
     assert stdout.strip() == f"Wrote {out}."
     assert load_workbook(out).sheetnames == [
-        "Quarter I",
-        "Quarter II",
-        "Quarter III",
-        "Quarter IV",
+        "Q1",
+        "Q2",
+        "Q3",
+        "Q4",
     ]
     assert second
 
