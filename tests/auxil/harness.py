@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from typing import Any
 
 from telegram.ext import Application
