@@ -11,6 +11,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.dates import format_date as babel_format_date
+from babel.numbers import format_percent as babel_format_percent
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -82,3 +83,9 @@ def format_date(value: date) -> str:
 def _format_date(value: date, language: str) -> str:
     pattern = "dd/MM/yyyy" if language == "vi" else "medium"
     return babel_format_date(value, format=pattern, locale=language)
+
+
+def format_percent(ratio: float) -> str:
+    """A share as the reader writes it, to one decimal: '12,5%' in Vietnamese, '12.5%' in
+    English ('50%' when the decimal is 0)."""
+    return babel_format_percent(ratio, format="#,##0.#%", locale=current_language())

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.i18n import _, format_date, ngettext
 from bot.services.tasks import (
     MAX_NOTE_LENGTH,
+    PHOTO_FILE_NAME,
     ReportOutcome,
     TaskLine,
     report_done,
@@ -336,7 +337,7 @@ def _attachment(message: Message) -> Attachment | str:
         file_id, file_name = message.document.file_id, message.document.file_name
     elif message.photo:
         photo = message.photo[-1]
-        file_id, file_name = photo.file_id, "photo.jpg"
+        file_id, file_name = photo.file_id, PHOTO_FILE_NAME
     note = message.text or message.caption
     if note and len(note) > MAX_NOTE_LENGTH:
         return _("The note is too long (at most {limit} characters).").format(

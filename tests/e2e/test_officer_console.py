@@ -55,9 +55,10 @@ async def test_progress_by_cluster_with_a_chart(seeded: BotHarness, officer_id: 
     reply = await officer.send("/progress 2")
     assert f"#{first} " in reply.text and "— 2/5" in reply.text
     assert "Tỷ lệ hoàn thành theo cụm thi đua, Quý II:" in reply.text
-    # Cluster 1 (TT-VA, X-TP): 2 of 14 reports; cluster 2 (X-TA): 1 of 7.
-    assert "Cụm thi đua số 1: 14% (2/14)" in reply.text
-    assert "Cụm thi đua số 2: 14% (1/7)" in reply.text
+    # Cluster 1 (TT-VA, X-TP): 2 of 14 reports; cluster 2 (X-TA): 1 of 7. One decimal, with
+    # a decimal comma in Vietnamese.
+    assert "Cụm thi đua số 1: 14,3% (2/14)" in reply.text
+    assert "Cụm thi đua số 2: 14,3% (1/7)" in reply.text
     [photo] = [c for c in reply.messages if c.method == "sendPhoto"]
     assert photo.params["caption"] == "Tiến độ Quý II/2020"
     name, png = seeded.api.uploads[photo.result["photo"][0]["file_id"]]
