@@ -4,7 +4,7 @@ exports, the directory (/units, /invite, /deactivate), /plan, and refusals for u
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from docx import Document
@@ -93,12 +93,15 @@ async def test_progress_exports_in_chat_and_on_the_command_line(
     assert headers[10] == "Số nhiệm vụ hoàn thành"
     rows = {sheet.cell(row=r, column=2).value: r for r in range(5, 10)}
     tt_va = rows["UBND thị trấn Vĩnh An"]
+    # The days are real dates, shown dd/mm/yyyy.
     assert [sheet.cell(row=tt_va, column=c).value for c in (4, 5, 6, 11)] == [
-        "15/05/2020",
-        "15/05/2020",
+        datetime(2020, 5, 15),
+        datetime(2020, 5, 15),
         None,
         2,
     ]
+    assert sheet.cell(row=tt_va, column=4).is_date
+    assert sheet.cell(row=tt_va, column=4).number_format == "dd/mm/yyyy"
     totals = 10
     assert sheet.cell(row=totals, column=2).value == "Số đơn vị hoàn thành"
     assert [sheet.cell(row=totals, column=c).value for c in (4, 5, 6)] == [2, 1, 0]
@@ -244,18 +247,40 @@ async def test_officers_export_the_audit_log(
     assert [c.value for c in sheet[1]] == [
         "Thời điểm",
         "Người thực hiện",
-        "Thành viên",
+        "Mã Telegram",
         "Thao tác",
         "Đối tượng",
         "Mã",
         "Chi tiết",
     ]
-    newest = [c.value for c in sheet[2]]
-    assert newest[0] == "15/05/2020 09:00:00" and newest[2] == "Bình"
-    assert newest[3] == "change-deadline" and newest[4] == "task" and newest[5] == "6"
-    assert newest[6] == '{"before": "2020-06-30", "after": "2020-07-10"}'
-    actions = {row[3].value for row in sheet.iter_rows(min_row=2)}
-    assert {"report-done", "redeem-invite", "create-invite", "import-plan"} <= actions
+    # In the reader's words: a real date, the actor's name with the id beside it, the action
+    # and the record named, the details as text.
+    newest = sheet[2]
+    assert newest[0].value == datetime(2020, 5, 15, 9, 0)
+    assert newest[0].is_date and newest[0].number_format == "dd/mm/yyyy hh:mm:ss"
+    assert [c.value for c in newest[1:]] == [
+        "Bình",
+        officer_id,
+        "Đổi hạn hoàn thành",
+        "Nhiệm vụ",
+        6,
+        "30/06/2020 → 10/07/2020",
+    ]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    actions = {row[3] for row in rows}
+    assert {
+        "Báo cáo hoàn thành nhiệm vụ",
+        "Tham gia bằng lời mời",
+        "Tạo lời mời",
+        "Nhập kế hoạch",
+    } <= actions
+    assert not any("-" in action and " " not in action for action in actions)
+    imported = next(row for row in rows if row[3] == "Nhập kế hoạch")
+    assert imported[1] == "dòng lệnh" and imported[2] is None
+    assert imported[6] == "năm: 2020; số nhiệm vụ được tạo: 20"
+    done = next(row for row in rows if row[3] == "Báo cáo hoàn thành nhiệm vụ")
+    assert done[1] in ("An", "Bình") and done[2] in (1301, 1302)
+    assert "hoàn thành: không" not in done[6] and "→ hoàn thành: có" in done[6]
     out = tmp_path / "audit.docx"
     code, _out, err = await atdkt(
         "export",
