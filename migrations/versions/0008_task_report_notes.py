@@ -39,12 +39,6 @@ def upgrade() -> None:
             name=op.f("fk_task_report_notes_member_id_members"),
             ondelete="SET NULL",
         ),
-        sa.ForeignKeyConstraint(
-            ["report_id"],
-            ["task_reports.id"],
-            name=op.f("fk_task_report_notes_report_id_task_reports"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_task_report_notes")),
     )
     op.create_index(
@@ -59,6 +53,16 @@ def upgrade() -> None:
         batch_op.drop_column("file_name")
         batch_op.drop_column("file_id")
         batch_op.drop_column("note")
+    # Only now the notes point at their reports: on SQLite the batch above rebuilds
+    # task_reports (drops and recreates it), which would delete the notes by the cascade.
+    with op.batch_alter_table("task_report_notes", schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            op.f("fk_task_report_notes_report_id_task_reports"),
+            "task_reports",
+            ["report_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
 
 
 def downgrade() -> None:
