@@ -66,6 +66,12 @@ async def test_progress_by_cluster_with_a_chart(seeded: BotHarness, officer_id: 
     pixels = image.imread(io.BytesIO(png), format="png")
     assert pixels.shape[:2] == (1350, 1080)  # portrait, full width on a phone
 
+    # In English the decimal is a point.
+    english = seeded.user(officer_id, "Bình", language_code="en")
+    await english.send("/lang en")
+    reply = await english.send("/progress 2")
+    assert "Cụm thi đua số 1: 14.3% (2/14)" in reply.text
+
 
 async def test_progress_exports_in_chat_and_on_the_command_line(
     seeded: BotHarness,
@@ -112,6 +118,12 @@ async def test_progress_exports_in_chat_and_on_the_command_line(
     texts = [p.text for p in report.paragraphs]
     assert "BÁO CÁO TIẾN ĐỘ THỰC HIỆN KẾ HOẠCH CÔNG TÁC THI ĐUA, KHEN THƯỞNG NĂM 2020" in texts
     assert "Tính đến ngày 15/05/2020" in texts
+    # Plain words and a percentage to one decimal: 3 of 5 units × 7 tasks.
+    assert (
+        "0/7 nhiệm vụ đã được tất cả các đơn vị liên quan hoàn thành; tính theo từng nhiệm vụ "
+        "của từng đơn vị, đã hoàn thành 3/35 (8,6%)."
+    ) in texts
+    assert not any("lượt" in text for text in texts)
     quarter_two = report.tables[1]
     assert quarter_two.rows[1].cells[3].text == "2/5"
     assert quarter_two.rows[2].cells[3].text == "1/5"
