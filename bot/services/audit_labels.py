@@ -131,12 +131,21 @@ def _value(value: object, tz: ZoneInfo) -> str:
     return str(value)
 
 
-def readable_details(details: dict[str, object] | None, tz: ZoneInfo) -> str:
-    """Details as a sentence-like line: 'task: 12; unit: 3; done: no → done: yes, …'."""
+def readable_details(
+    details: dict[str, object] | None, tz: ZoneInfo, units: dict[int, str] | None = None
+) -> str:
+    """Details as a sentence-like line: 'task: 12; unit: TT-VA …; — → done: yes, …'; unit
+    ids are named from `units` (id → code and name)."""
     if not details:
         return ""
+    units = units or {}
     parts = [
-        f"{_field(key)}: {_value(value, tz)}"
+        f"{_field(key)}: "
+        + (
+            units.get(value, str(value))
+            if key == "unit_id" and isinstance(value, int)
+            else _value(value, tz)
+        )
         for key, value in details.items()
         if key not in ("before", "after")
     ]

@@ -78,7 +78,7 @@ async def audit_files(
         record_label,
     )
     from bot.services.exports import AuditRow, audit_xlsx
-    from models import AuditLog, Member
+    from models import AuditLog, Member, Unit
 
     entries = (
         await session.execute(
@@ -88,6 +88,10 @@ async def audit_files(
             .limit(AUDIT_ROWS)
         )
     ).all()
+    units = {
+        unit_id: f"{code} {name}"
+        for unit_id, code, name in (await session.execute(select(Unit.id, Unit.code, Unit.name)))
+    }
     stem = f"nhat-ky-{now.astimezone(tz).date().isoformat()}"
     with use_language(language):
         rows = []
@@ -105,7 +109,7 @@ async def audit_files(
                     action=action_label(entry.action),
                     record=record_label(entry.entity),
                     record_id=entry.entity_id,
-                    details=readable_details(entry.details, tz),
+                    details=readable_details(entry.details, tz, units),
                 )
             )
         return ReportFiles(
