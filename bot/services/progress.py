@@ -16,6 +16,8 @@ from bot.services.plans import current_plan
 from models import Cluster, Member, Plan, Task, TaskAudience, TaskReport, TaskReportNote, Unit
 
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# The largest id an integer column holds (PostgreSQL's int4): larger ones name nothing.
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,8 @@ class TaskReports:
 async def task_reports(session: AsyncSession, task_id: int, tz: ZoneInfo) -> TaskReports | None:
     """The reports on one task, unit by unit (units concerned, and any other unit that
     reported), with every note and file; None when there is no such task."""
+    if not 0 < task_id <= MAX_ID:
+        return None
     task = await session.get(Task, task_id)
     if task is None:
         return None
@@ -339,6 +343,8 @@ async def task_reports(session: AsyncSession, task_id: int, tz: ZoneInfo) -> Tas
 
 async def report_note_file(session: AsyncSession, note_id: int) -> tuple[str, str | None] | None:
     """The Telegram file id and file name of one report note's file, if it has one."""
+    if not 0 < note_id <= MAX_ID:
+        return None
     entry = await session.get(TaskReportNote, note_id)
     if entry is None or entry.file_id is None:
         return None

@@ -95,6 +95,9 @@ async def test_notes_and_files_are_all_kept_and_shown_to_the_officer(
     assert typed.text == text
     refused = await head.press(overview, f"prt:{task}")
     assert not refused.messages and refused.alerts
+    for forged in ("prt:2147483648", "prf:2147483647", "prf:0"):
+        pressed = await officer.press(overview, forged)
+        assert pressed.alerts and not pressed.errors and not pressed.messages, forged
     missing = await officer.send("/progress #99999")
     assert "Không có nhiệm vụ #99999." in missing.text
 
@@ -141,3 +144,26 @@ async def test_the_task_reports_in_english(seeded: BotHarness, officer_id: int) 
     assert "May 15, 2020 09:00, Alice: Conference held" in shown.text
     bad = await officer.send("/progress #x")
     assert "Please give a task code, for example: /progress #12" in bad.text
+
+
+async def test_a_photo_note_is_kept_and_sent_back_as_a_photo(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    head = seeded.user(HEAD, "Nguyễn Văn An")
+    await join(seeded, head, "TT-VA")
+    task = await _first_task_of_quarter_two(seeded)
+    done = await head.send(f"/done {task}")
+    photo = [{"file_id": "photo-hoi-nghi", "file_unique_id": "p1", "width": 800, "height": 600}]
+    message = head._message(
+        photo=photo, caption="Ảnh hội nghị", reply_to_message=done.last_message()
+    )
+    attached = await seeded.deliver({"message": message}, HEAD)
+    assert "Đã đính kèm" in attached.text
+    assert await report_notes(seeded, task, "TT-VA") == [("Ảnh hội nghị", "photo.jpg")]
+    officer = seeded.user(officer_id, "Bình")
+    shown = await officer.send(f"/progress #{task}")
+    assert "Nguyễn Văn An: 📄 photo.jpg — Ảnh hội nghị" in shown.text
+    [file_button] = button_data(shown.last_message(), "prf:")
+    received = await officer.press(shown.last_message(), file_button)
+    [sent] = [c for c in received.messages if c.method == "sendPhoto"]
+    assert sent.params["photo"] == "photo-hoi-nghi"
