@@ -22,6 +22,8 @@ DATE_FORMAT = "dd/mm/yyyy"
 DATE_TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
 # Text a spreadsheet program could read as a formula or a command when it starts with these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# The most characters a cell holds.
+CELL_TEXT_LIMIT = 32_767
 # Characters an .xlsx cannot hold (openpyxl refuses them): control characters but tab and
 # line breaks.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -39,6 +41,8 @@ def put(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
         value = str(value)
     if isinstance(value, str):
         value = _ILLEGAL.sub("", value)
+        if len(value) > CELL_TEXT_LIMIT:  # Excel refuses to open a longer cell
+            value = value[: CELL_TEXT_LIMIT - 1] + "…"
         cell.value = value
         cell.data_type = "s"  # openpyxl would store "=..." as a formula
         if value.startswith(FORMULA_STARTS):

@@ -159,3 +159,5 @@ def test_cells_are_written_as_text_dates_or_numbers() -> None:
     assert cells[4].is_date and cells[4].number_format == "dd/mm/yyyy"
     assert cells[5].is_date and cells[5].number_format == "dd/mm/yyyy hh:mm:ss"
     assert cells[6].value is None
+    [long] = put_row(sheet, 2, ["x" * 40_000])
+    assert len(long.value) == 32_767 and long.value.endswith("…")
