@@ -280,11 +280,11 @@ async def report_file_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     assert update.effective_chat is not None
-    file_id, _name = found
-    if _name == PHOTO_FILE_NAME:
-        await context.bot.send_photo(update.effective_chat.id, file_id)
+    caption = f"📄 #{found.task_id} · {html.escape(found.unit_name)}"
+    if found.file_name == PHOTO_FILE_NAME:
+        await context.bot.send_photo(update.effective_chat.id, found.file_id, caption=caption)
     else:
-        await context.bot.send_document(update.effective_chat.id, file_id)
+        await context.bot.send_document(update.effective_chat.id, found.file_id, caption=caption)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -341,11 +341,26 @@ async def task_reports(session: AsyncSession, task_id: int, tz: ZoneInfo) -> Tas
     return TaskReports(task, plan.year, lines)
 
 
-async def report_note_file(session: AsyncSession, note_id: int) -> tuple[str, str | None] | None:
-    """The Telegram file id and file name of one report note's file, if it has one."""
+@dataclass(frozen=True)
+class NoteFile:
+    file_id: str
+    file_name: str | None
+    task_id: int
+    unit_name: str
+
+
+async def report_note_file(session: AsyncSession, note_id: int) -> NoteFile | None:
+    """The file of one report note (with its task and unit), if it has one."""
     if not 0 < note_id <= MAX_ID:
         return None
-    entry = await session.get(TaskReportNote, note_id)
-    if entry is None or entry.file_id is None:
+    row = (
+        await session.execute(
+            select(TaskReportNote.file_id, TaskReportNote.file_name, TaskReport.task_id, Unit.name)
+            .join(TaskReport, TaskReport.id == TaskReportNote.report_id)
+            .join(Unit, Unit.id == TaskReport.unit_id)
+            .where(TaskReportNote.id == note_id)
+        )
+    ).first()
+    if row is None or row[0] is None:
         return None
-    return entry.file_id, entry.file_name
+    return NoteFile(*row)

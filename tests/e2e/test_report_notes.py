@@ -89,6 +89,7 @@ async def test_notes_and_files_are_all_kept_and_shown_to_the_officer(
     received = await officer.press(shown.last_message(), file_button)
     [document] = [c for c in received.messages if c.method == "sendDocument"]
     assert document.params["document"] == "file-bien-ban.pdf"
+    assert document.params["caption"] == f"📄 #{task} · UBND thị trấn Vĩnh An"
 
     # The same view by command; a unit head may not open it.
     typed = await officer.send(f"/progress #{task}")
