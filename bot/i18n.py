@@ -11,6 +11,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.dates import format_date as babel_format_date
+from babel.numbers import format_percent as babel_format_percent
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -88,3 +89,7 @@ def quarter_numeral(quarter: int) -> str:
     """A quarter as each language writes it: Roman in Vietnamese ("quý IV/2026"), Arabic in
     English ("Q4 2026"); the messages around it say the rest."""
     return ("I", "II", "III", "IV")[quarter - 1] if current_language() == "vi" else str(quarter)
+def format_percent(ratio: float) -> str:
+    """A share as the reader writes it, to one decimal: '12,5%' in Vietnamese, '12.5%' in
+    English ('50%' when the decimal is 0)."""
+    return babel_format_percent(ratio, format="#,##0.#%", locale=current_language())

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import _
+from bot.i18n import _, format_date, ngettext
 from bot.services import broadcasts as service
 from bot.services.broadcasts import DraftProblem
 from handlers.common import (
@@ -31,6 +31,8 @@ PENDING_UNITS = "broadcast-units"
 AUDIENCES = [Audience.ALL, Audience.CLUSTER, Audience.UNITS, Audience.OVERDUE]
 # Names listed under "not acknowledged"; the rest are counted in one line.
 NAMES_SHOWN = 100
+# The preview names at most this many units nobody would receive the broadcast in.
+UNREACHED_SHOWN = 30
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:
@@ -146,10 +148,32 @@ async def _preview(update: Update, context: BotContext, draft: Broadcast) -> Non
             draft.audience_args or {},
             ctx.today(),
         )
+        unreached = await service.units_without_recipients(
+            session,
+            Audience(draft.audience or Audience.ALL),
+            draft.audience_args or {},
+            ctx.today(),
+            recipients,
+        )
     units = {recipient.unit_id for recipient in recipients}
     preview = _("<b>Preview</b> — recipients: {people} unit heads in {units} units.").format(
         people=len(recipients), units=len(units)
     )
+    if unreached:
+        named = ", ".join(
+            f"{html.escape(unit.code)} {html.escape(unit.name)}"
+            for unit in unreached[:UNREACHED_SHOWN]
+        )
+        hidden = len(unreached) - UNREACHED_SHOWN
+        if hidden > 0:
+            named += " " + _("and {n} more").format(n=hidden)
+        preview += "\n" + ngettext(
+            "⚠️ Nobody is registered in {n} unit, which will not receive it: {units}. "
+            "Invite its head with /invite CODE.",
+            "⚠️ Nobody is registered in {n} units, which will not receive it: {units}. "
+            "Invite their heads with /invite CODE.",
+            len(unreached),
+        ).format(n=len(unreached), units=named)
     if draft.file_id:
         preview += "\n" + _("Attached: {name}").format(
             name=html.escape(draft.file_name or _("a photo"))
@@ -369,9 +393,18 @@ async def broadcasts(update: Update, context: BotContext) -> None:
         for item in items:
             counts = await service.delivery_counts(session, item.id)
             resend_round = await service.next_resend_round(session, item.id)
+            sent_at = (item.confirmed_at or item.created_at).astimezone(ctx.settings.tz)
             lines.append(
-                _("#{code}: delivered {sent}/{total}, acknowledged {ack}").format(
-                    code=item.id, sent=counts.sent, total=counts.total, ack=counts.acknowledged
+                _("#{code} · {date} — {title}").format(
+                    code=item.id,
+                    date=format_date(sent_at.date()),
+                    title=html.escape(service.broadcast_title(item) or _("(no text)")),
+                )
+            )
+            lines.append(
+                "    "
+                + _("delivered {sent}/{total}, acknowledged {ack}").format(
+                    sent=counts.sent, total=counts.total, ack=counts.acknowledged
                 )
             )
             rows.append(

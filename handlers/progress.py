@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 import html
+from zoneinfo import ZoneInfo
 
-from telegram import InputFile, Update
-from telegram.ext import Application, CommandHandler
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import _, format_date, ngettext, quarter_numeral
+from bot.i18n import _, format_date, format_percent, ngettext, quarter_numeral
 from bot.services.deadlines import ROMAN_QUARTERS, quarter_of
-from bot.services.progress import ProgressReport, plan_progress
-from handlers.common import BotContext, answer, officer_required, split_message
+from bot.services.progress import (
+    ProgressReport,
+    ReportNote,
+    TaskReports,
+    plan_progress,
+    report_note_file,
+    task_reports,
+)
+from bot.services.tasks import PHOTO_FILE_NAME
+from handlers.common import (
+    BotContext,
+    answer,
+    button_args,
+    decimal_id,
+    officer_required,
+    refuse,
+    split_message,
+)
 
 TITLE_PREVIEW = 70
 LAGGING_SHOWN = 30
+# A task's reports in chat: each note cut to this many characters (the exports hold it whole),
+# and at most this many buttons for the tasks or the files.
+NOTE_SHOWN = 500
+TASK_BUTTONS = 48
+FILE_BUTTONS = 30
 
 
 def render_progress(report: ProgressReport) -> str:
@@ -45,8 +67,10 @@ def render_progress(report: ProgressReport) -> str:
                 if task.total and task.done == task.total
                 else ("⚠️" if task.deadline < report.today else "⏳")
             )
+            notes = f" · 📎 {task.notes}" if task.notes else ""
             lines.append(
                 f"{mark} #{task.task_id} {html.escape(title)} — <b>{task.done}/{task.total}</b>"
+                + notes
             )
     chart_quarter = chart_quarter_of(report)
     if chart_quarter in report.clusters:
@@ -60,7 +84,7 @@ def render_progress(report: ProgressReport) -> str:
         for cluster in report.clusters[chart_quarter]:
             lines.append(
                 f"• {html.escape(cluster.name or no_cluster)}: "
-                f"{round(100 * cluster.rate)}% ({cluster.done}/{cluster.total})"
+                f"{format_percent(cluster.rate)} ({cluster.done}/{cluster.total})"
             )
     lines.append("")
     if report.lagging:
@@ -85,7 +109,102 @@ def render_progress(report: ProgressReport) -> str:
             )
     else:
         lines.append(_("No unit has overdue tasks."))
+    if report.quarters:
+        lines.append("")
+        lines.append(_("Each unit's report on a task, with its notes and files: /progress #CODE"))
     return "\n".join(lines)
+
+
+def task_buttons(report: ProgressReport) -> InlineKeyboardMarkup | None:
+    """A button for each task shown that some unit reported on, to see the reports."""
+    codes = [
+        task.task_id
+        for _quarter, tasks in sorted(report.quarters.items())
+        for task in tasks
+        if task.done or task.notes
+    ][:TASK_BUTTONS]
+    if not codes:
+        return None
+    buttons = [InlineKeyboardButton(f"📋 #{code}", callback_data=f"prt:{code}") for code in codes]
+    return InlineKeyboardMarkup([buttons[i : i + 4] for i in range(0, len(buttons), 4)])
+
+
+def _local_time(note: ReportNote, tz: ZoneInfo) -> str:
+    local = note.at.astimezone(tz)
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
+def _note_line(note: ReportNote, tz: ZoneInfo) -> str:
+    head = _("{time}, {author}").format(
+        time=_local_time(note, tz), author=html.escape(note.author or _("unknown"))
+    )
+    parts = []
+    if note.has_file:
+        parts.append("📄 " + html.escape(note.file_name or _("file without a name")))
+    if note.note:
+        text = note.note if len(note.note) <= NOTE_SHOWN else note.note[: NOTE_SHOWN - 1] + "…"
+        parts.append(html.escape(text))
+    return f"    {head}: " + " — ".join(parts)
+
+
+def render_task_reports(reports: TaskReports, tz: ZoneInfo) -> str:
+    task = reports.task
+    title = task.title if len(task.title) <= 300 else task.title[:299] + "…"
+    lines = [
+        _("<b>Reports on task #{code}</b>").format(code=task.id),
+        html.escape(title),
+        _("Deadline: {date} · done by {done} of {total} units").format(
+            date=format_date(task.deadline), done=reports.done, total=reports.total
+        ),
+        "",
+    ]
+    for unit in reports.units:
+        if unit.done_on is not None:
+            state = _("done on {date}").format(date=format_date(unit.done_on))
+            mark = "✅"
+        else:
+            state = _("not done")
+            mark = "⏳"
+        if not unit.concerned:
+            state += " " + _("(not among the task's units)")
+        lines.append(f"{mark} <b>{html.escape(unit.name)}</b> — {state}")
+        lines.extend(_note_line(note, tz) for note in unit.notes)
+    if not reports.units:
+        lines.append(_("No unit is concerned by this task."))
+    return "\n".join(lines)
+
+
+def file_buttons(reports: TaskReports) -> InlineKeyboardMarkup | None:
+    """A button for each file the units attached, to receive it."""
+    files = [note for unit in reports.units for note in unit.notes if note.has_file]
+    if not files:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "📄 " + (note.file_name or _("file without a name"))[:40],
+                    callback_data=f"prf:{note.id}",
+                )
+            ]
+            for note in files[:FILE_BUTTONS]
+        ]
+    )
+
+
+async def _show_task_reports(update: Update, context: BotContext, task_id: int) -> None:
+    ctx = context.app_ctx
+    async with ctx.session() as session:
+        reports = await task_reports(session, task_id, ctx.settings.tz)
+    if reports is None:
+        await refuse(update, _("There is no task #{code}.").format(code=task_id))
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    parts = split_message(render_task_reports(reports, ctx.settings.tz))
+    for index, part in enumerate(parts):
+        markup = file_buttons(reports) if index == len(parts) - 1 else None
+        await answer(update, part, reply_markup=markup)
 
 
 def chart_quarter_of(report: ProgressReport) -> int:
@@ -101,6 +220,13 @@ def chart_quarter_of(report: ProgressReport) -> int:
 async def show_progress(update: Update, context: BotContext) -> None:
     """/progress [quarter]: completion per task per quarter and the lagging units."""
     quarter = None
+    if context.args and context.args[0].startswith("#"):
+        task_id = decimal_id(context.args[0])
+        if task_id is None:
+            await answer(update, _("Please give a task code, for example: /progress #12"))
+            return
+        await _show_task_reports(update, context, task_id)
+        return
     if context.args:
         token = context.args[0].upper()
         quarter = ROMAN_QUARTERS.get(token) or (
@@ -112,8 +238,10 @@ async def show_progress(update: Update, context: BotContext) -> None:
     ctx = context.app_ctx
     async with ctx.session() as session:
         report = await plan_progress(session, ctx.today(), quarter, ctx.settings.tz)
-    for part in split_message(render_progress(report)):
-        await answer(update, part)
+    parts = split_message(render_progress(report))
+    for index, part in enumerate(parts):
+        markup = task_buttons(report) if index == len(parts) - 1 else None
+        await answer(update, part, reply_markup=markup)
     quarter_shown = chart_quarter_of(report)
     if report.plan is None or quarter_shown not in report.quarters:
         return
@@ -132,5 +260,40 @@ async def show_progress(update: Update, context: BotContext) -> None:
     )
 
 
+@officer_required
+async def task_reports_button(update: Update, context: BotContext) -> None:
+    """The 📋 button of a task under /progress: each unit's report with notes and files."""
+    query = update.callback_query
+    assert query is not None
+    values = await button_args(query, "prt", 1)
+    if values is None:
+        return
+    await _show_task_reports(update, context, values[0])
+
+
+@officer_required
+async def report_file_button(update: Update, context: BotContext) -> None:
+    """The 📄 button of a file in a task's reports: the bot sends the file itself."""
+    query = update.callback_query
+    assert query is not None
+    values = await button_args(query, "prf", 1)
+    if values is None:
+        return
+    async with context.app_ctx.session() as session:
+        found = await report_note_file(session, values[0])
+    if found is None:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    await query.answer()
+    assert update.effective_chat is not None
+    caption = f"📄 #{found.task_id} · {html.escape(found.unit_name)}"
+    if found.file_name == PHOTO_FILE_NAME:
+        await context.bot.send_photo(update.effective_chat.id, found.file_id, caption=caption)
+    else:
+        await context.bot.send_document(update.effective_chat.id, found.file_id, caption=caption)
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("progress", show_progress))
+    application.add_handler(CallbackQueryHandler(task_reports_button, pattern=r"^prt:"))
+    application.add_handler(CallbackQueryHandler(report_file_button, pattern=r"^prf:"))

@@ -14,6 +14,7 @@ from bot.i18n import _, format_date, ngettext, quarter_numeral
 from bot.services.digest_marks import digest_after_report
 from bot.services.tasks import (
     MAX_NOTE_LENGTH,
+    PHOTO_FILE_NAME,
     ReportOutcome,
     TaskLine,
     report_done,
@@ -364,7 +365,7 @@ def _attachment(message: Message) -> Attachment | str:
         file_id, file_name = message.document.file_id, message.document.file_name
     elif message.photo:
         photo = message.photo[-1]
-        file_id, file_name = photo.file_id, "photo.jpg"
+        file_id, file_name = photo.file_id, PHOTO_FILE_NAME
     note = message.text or message.caption
     if note and len(note) > MAX_NOTE_LENGTH:
         return _("The note is too long (at most {limit} characters).").format(

@@ -23,7 +23,7 @@ from models.nomination import (
     Target,
 )
 from models.outbox import OutboxMessage, OutboxStatus, ReminderKind, ReminderLog
-from models.plan import Plan, Task, TaskAudience, TaskReport
+from models.plan import Plan, Task, TaskAudience, TaskReport, TaskReportNote
 from models.settings import SharedSetting
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "Task",
     "TaskAudience",
     "TaskReport",
+    "TaskReportNote",
     "UTCDateTime",
     "Unit",
     "UnitKind",

@@ -63,7 +63,8 @@ class TaskAudience(Base):
 
 
 class TaskReport(Base):
-    """One unit's report on one task: done or not, when, by whom, with an optional note/file."""
+    """One unit's report on one task: done or not, when, by whom; its notes and files are
+    `TaskReportNote` rows, every one kept."""
 
     __tablename__ = "task_reports"
     __table_args__ = (
@@ -80,7 +81,21 @@ class TaskReport(Base):
     reported_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL")
     )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TaskReportNote(Base):
+    """One note and/or file a unit added to its report on a task; a report keeps them all, in
+    the order they came, with when and by whom."""
+
+    __tablename__ = "task_report_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("task_reports.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(CleanText)
     file_id: Mapped[str | None] = mapped_column(CleanString(300))
     file_name: Mapped[str | None] = mapped_column(CleanString(300))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

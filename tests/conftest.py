@@ -20,7 +20,7 @@ from bot.services.invites import create_invite
 from bot.services.plan_parser import parse_plan_file
 from bot.services.plans import import_plan
 from bot.services.unit_import import import_units, read_unit_rows
-from models import Role
+from models import Role, TaskReport, TaskReportNote, Unit
 from tests.auxil import databases
 from tests.auxil.fake_bot_api import FakeBotApi
 from tests.auxil.harness import BotHarness, TelegramUser, settings_for
@@ -140,3 +140,20 @@ async def join(
         code = await invite_code(db_session, unit_code, role, harness.clock.now())
     reply = await user.send(f"/start {code}")
     assert reply.messages, "no answer to /start"
+
+
+async def report_notes(
+    harness: BotHarness, task_id: int, unit_code: str
+) -> list[tuple[str | None, str | None]]:
+    """(note, file name) of every note and file on the unit's report on the task, in order."""
+    from sqlalchemy import select
+
+    async with harness.ctx.session() as db_session:
+        rows = await db_session.execute(
+            select(TaskReportNote.note, TaskReportNote.file_name)
+            .join(TaskReport, TaskReport.id == TaskReportNote.report_id)
+            .join(Unit, Unit.id == TaskReport.unit_id)
+            .where(TaskReport.task_id == task_id, Unit.code == unit_code)
+            .order_by(TaskReportNote.id)
+        )
+        return [(note, file_name) for note, file_name in rows.all()]

@@ -4,6 +4,9 @@ acknowledgements and resending to those who have not acknowledged."""
 from __future__ import annotations
 
 import enum
+import html
+import re
+import textwrap
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -107,6 +110,42 @@ async def audience_members(
         lagging = [unit.unit_id for unit in (await plan_progress(session, today)).lagging]
         query = query.where(Unit.id.in_(lagging))
     return [Recipient(*row) for row in (await session.execute(query)).all()]
+
+
+async def units_without_recipients(
+    session: AsyncSession,
+    audience: Audience,
+    args: dict[str, Any],
+    today: date,
+    recipients: list[Recipient],
+) -> list[Unit]:
+    """The active units the audience names in which nobody would receive the broadcast (no
+    one registered, or nobody active), by name: the officer may invite them."""
+    query = select(Unit).where(Unit.active.is_(True)).order_by(Unit.name)
+    if audience is Audience.CLUSTER:
+        query = query.where(Unit.cluster_id == int(args["cluster_id"]))
+    elif audience is Audience.UNITS:
+        query = query.where(Unit.id.in_([int(unit) for unit in args["unit_ids"]]))
+    elif audience is Audience.OVERDUE:
+        lagging = [unit.unit_id for unit in (await plan_progress(session, today)).lagging]
+        query = query.where(Unit.id.in_(lagging))
+    reached = {recipient.unit_id for recipient in recipients}
+    return [unit for unit in await session.scalars(query) if unit.id not in reached]
+
+
+TITLE_LENGTH = 60
+
+
+def broadcast_title(broadcast: Broadcast) -> str:
+    """A short plain-text title: the first line of the text or caption, else the file name."""
+    plain = html.unescape(re.sub(r"<[^>]*>", "", broadcast.text or ""))
+    first = next((line.strip() for line in plain.splitlines() if line.strip()), "")
+    title = first or (broadcast.file_name or "")
+    if len(title) <= TITLE_LENGTH:
+        return title
+    short = textwrap.shorten(title, TITLE_LENGTH, placeholder=" …")
+    # Cut between words; a first word longer than the title (a link) is cut inside.
+    return short if short != "…" else title[: TITLE_LENGTH - 1] + "…"
 
 
 async def set_audience(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import textwrap
 
-from bot.i18n import _
+from bot.i18n import _, format_percent
 from bot.services.progress import ClusterProgress, TaskProgress
 
 # 1080 × 1350 px: the portrait shape a phone shows full width.
@@ -57,7 +57,7 @@ def _bars(axes: object, labels: list[str], values: list[float], title: str, colo
         axes.text(
             min(value + 1, 88),
             index,
-            f"{value:.0f}%",
+            format_percent(value / 100),
             va="center",  # type: ignore[attr-defined]
             fontsize=8,
         )

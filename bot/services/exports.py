@@ -3,13 +3,65 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from bot.i18n import _, ngettext, quarter_numeral
-from bot.services.progress import ProgressMatrix, ProgressReport
+from bot.i18n import _, format_date, format_percent, ngettext, quarter_numeral
+from bot.services.progress import ProgressMatrix, ProgressReport, ReportNote
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 COLUMN_WIDTHS = (6, 28, 22, 28, 30, 60, 16, 30)
 HEADER_ROW = 5
+DATE_FORMAT = "dd/mm/yyyy"
+DATE_TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
+# Text a spreadsheet program could read as a formula or a command when it starts with these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# The most characters a cell holds.
+CELL_TEXT_LIMIT = 32_767
+# Characters an .xlsx cannot hold (openpyxl refuses them): control characters but tab and
+# line breaks.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def put(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
+    """Writes one cell of an export. Every export writes through here, so that text (names,
+    notes, titles, anything a user typed) is always a text cell and never a formula, whatever
+    it starts with; dates and times become real date cells shown dd/mm/yyyy; numbers stay
+    numbers."""
+    cell = sheet.cell(row=row, column=column)
+    if value is None:
+        return cell
+    if isinstance(value, bool) or not isinstance(value, (int, float, date, str)):
+        value = str(value)
+    if isinstance(value, str):
+        value = _ILLEGAL.sub("", value)
+        if len(value) > CELL_TEXT_LIMIT:  # Excel refuses to open a longer cell
+            value = value[: CELL_TEXT_LIMIT - 1] + "…"
+        cell.value = value
+        cell.data_type = "s"  # openpyxl would store "=..." as a formula
+        if value.startswith(FORMULA_STARTS):
+            # Also shown as text by Excel and LibreOffice when the cell is edited.
+            cell.quotePrefix = True
+    elif isinstance(value, datetime):
+        cell.value = value.replace(tzinfo=None)  # already local time; Excel has no zones
+        cell.number_format = DATE_TIME_FORMAT
+    elif isinstance(value, date):
+        cell.value = value
+        cell.number_format = DATE_FORMAT
+    else:
+        cell.value = value
+    return cell
+
+
+def put_row(sheet: Worksheet, row: int, values: list[Any]) -> list[Cell]:
+    """`put` for a whole row, from the first column."""
+    return [put(sheet, row, column, value) for column, value in enumerate(values, start=1)]
 
 
 @dataclass(frozen=True)
@@ -72,20 +124,17 @@ def nominations_xlsx(rows: list[NominationRow], heading: ExportHeading) -> bytes
     sheet.title = _("Nominations")[:31]
     columns = nomination_columns()
     last = get_column_letter(len(columns))
-    sheet["A1"] = heading.authority
-    sheet["A1"].font = Font(bold=True)
-    sheet["A2"] = heading.title
-    sheet["A2"].font = Font(bold=True, size=14)
+    put(sheet, 1, 1, heading.authority).font = Font(bold=True)
+    put(sheet, 2, 1, heading.title).font = Font(bold=True, size=14)
     sheet["A2"].alignment = Alignment(horizontal="center")
     sheet.merge_cells(f"A2:{last}2")
-    sheet["A3"] = heading.subtitle
-    sheet["A3"].font = Font(italic=True)
+    put(sheet, 3, 1, heading.subtitle).font = Font(italic=True)
     sheet["A3"].alignment = Alignment(horizontal="center")
     sheet.merge_cells(f"A3:{last}3")
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for index, title in enumerate(columns, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=index, value=title)
+        cell = put(sheet, HEADER_ROW, index, title)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="D9D9D9")
         cell.border = border
@@ -93,10 +142,10 @@ def nominations_xlsx(rows: list[NominationRow], heading: ExportHeading) -> bytes
         sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS[index - 1]
     for offset, row in enumerate(rows, start=1):
         for index, value in enumerate(row.cells(), start=1):
-            cell = sheet.cell(row=HEADER_ROW + offset, column=index, value=value)
+            cell = put(sheet, HEADER_ROW + offset, index, value)
             cell.border = border
             cell.alignment = Alignment(vertical="top", wrap_text=True)
-    sheet.cell(row=HEADER_ROW + len(rows) + 2, column=2, value=_total(rows)).font = Font(bold=True)
+    put(sheet, HEADER_ROW + len(rows) + 2, 2, _total(rows)).font = Font(bold=True)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
@@ -172,23 +221,38 @@ def nominations_docx(rows: list[NominationRow], heading: ExportHeading) -> bytes
 
 
 QUARTERS = ("I", "II", "III", "IV")
+DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def _cell_text(value: object) -> str:
-    from datetime import date
-
-    from bot.i18n import format_date
+def _cell_value(value: object) -> object:
+    """A matrix cell: the day the task was done (a date cell), "—" when the task does not
+    concern the unit, empty while open."""
     from bot.services.progress import NOT_CONCERNED
 
     if isinstance(value, date):
-        return format_date(value)
+        return value
     if value == NOT_CONCERNED:
         return "—"
-    return ""
+    return None
 
 
-def progress_xlsx(matrix: ProgressMatrix, authority: str = "") -> bytes:
-    """One sheet per quarter: units × tasks with the day each was done, and totals."""
+def note_text(note: ReportNote, tz: ZoneInfo) -> str:
+    """One note or file of a report as a line of an export: when, who, the file, the text."""
+    local = note.at.astimezone(tz)
+    parts = []
+    if note.has_file:
+        parts.append(_("file: {name}").format(name=note.file_name or _("file without a name")))
+    if note.note:
+        parts.append(note.note)
+    head = _("{time}, {author}").format(
+        time=f"{format_date(local.date())} {local:%H:%M}", author=note.author or _("unknown")
+    )
+    return f"{head}: " + " — ".join(parts)
+
+
+def progress_xlsx(matrix: ProgressMatrix, authority: str = "", tz: ZoneInfo = DEFAULT_TZ) -> bytes:
+    """One sheet per quarter: units × tasks with the day each was done, totals, and each
+    unit's notes and files."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -201,17 +265,23 @@ def progress_xlsx(matrix: ProgressMatrix, authority: str = "") -> bytes:
         sheet = workbook.create_sheet(
             _("Q{quarter}").format(quarter=quarter_numeral(quarter.quarter))
         )
-        sheet["A1"] = authority
-        sheet["A1"].font = Font(bold=True)
-        sheet["A2"] = _("Progress of the TĐKT plan {year}, Q{quarter}").format(
-            year=matrix.plan.year if matrix.plan else "", quarter=quarter_numeral(quarter.quarter)
-        )
-        sheet["A2"].font = Font(bold=True, size=14)
+        put(sheet, 1, 1, authority).font = Font(bold=True)
+        put(
+            sheet,
+            2,
+            1,
+            _("Progress of the TĐKT plan {year}, Q{quarter}").format(
+                year=matrix.plan.year if matrix.plan else "",
+                quarter=quarter_numeral(quarter.quarter),
+            ),
+        ).font = Font(bold=True, size=14)
         headers = [_("No."), _("Unit"), _("Cluster")]
         headers += [f"#{task.id} {task.title}" for task in quarter.tasks]
         headers.append(_("Tasks done"))
+        headers.append(_("Notes and files"))
+        notes_column = len(headers)
         for column, title in enumerate(headers, start=1):
-            cell = sheet.cell(row=4, column=column, value=title)
+            cell = put(sheet, 4, column, title)
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="D9D9D9")
             cell.border = border
@@ -221,18 +291,26 @@ def progress_xlsx(matrix: ProgressMatrix, authority: str = "") -> bytes:
             row = 4 + index
             values: list[object] = [index, unit.name, cluster]
             done = 0
+            notes: list[str] = []
             for task in quarter.tasks:
                 value = quarter.cells[(unit.id, task.id)]
                 done += not isinstance(value, str) and value is not None
-                values.append(_cell_text(value))
+                values.append(_cell_value(value))
+                notes += [
+                    f"#{task.id} {note_text(note, tz)}"
+                    for note in quarter.notes.get((unit.id, task.id), ())
+                ]
             values.append(done)
+            values.append("\n".join(notes) or None)
             for column, value in enumerate(values, start=1):
-                cell = sheet.cell(row=row, column=column, value=value)
+                cell = put(sheet, row, column, value)
                 cell.border = border
-                if column >= first_task_column:
+                if column == notes_column:
+                    cell.alignment = Alignment(vertical="top", wrap_text=True)
+                elif column >= first_task_column:
                     cell.alignment = Alignment(horizontal="center")
         total_row = 5 + len(quarter.rows)
-        sheet.cell(row=total_row, column=2, value=_("Units done")).font = Font(bold=True)
+        put(sheet, total_row, 2, _("Units done")).font = Font(bold=True)
         for offset, task in enumerate(quarter.tasks):
             done = sum(
                 1
@@ -240,7 +318,7 @@ def progress_xlsx(matrix: ProgressMatrix, authority: str = "") -> bytes:
                 if not isinstance(quarter.cells[(unit.id, task.id)], str)
                 and quarter.cells[(unit.id, task.id)] is not None
             )
-            cell = sheet.cell(row=total_row, column=first_task_column + offset, value=done)
+            cell = put(sheet, total_row, first_task_column + offset, done)
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center")
         sheet.freeze_panes = sheet.cell(row=5, column=first_task_column)
@@ -249,20 +327,25 @@ def progress_xlsx(matrix: ProgressMatrix, authority: str = "") -> bytes:
             sheet.column_dimensions[get_column_letter(column)].width = width
         for offset in range(len(quarter.tasks) + 1):
             sheet.column_dimensions[get_column_letter(first_task_column + offset)].width = 16
+        sheet.column_dimensions[get_column_letter(notes_column)].width = 80
     if not workbook.worksheets:
-        workbook.create_sheet(_("Progress"))["A1"] = _("No plan has been imported yet.")
+        put(workbook.create_sheet(_("Progress")), 1, 1, _("No plan has been imported yet."))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def progress_docx(matrix: ProgressMatrix, report: ProgressReport, authority: str = "") -> bytes:
-    """A report in the style of an official one: per quarter a summary and the task table."""
+def progress_docx(
+    matrix: ProgressMatrix,
+    report: ProgressReport,
+    authority: str = "",
+    tz: ZoneInfo = DEFAULT_TZ,
+) -> bytes:
+    """A report in the style of an official one: per quarter a summary, the task table, and
+    the units' notes and files."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
-
-    from bot.i18n import format_date
 
     document = Document()
     normal = document.styles["Normal"]
@@ -291,14 +374,14 @@ def progress_docx(matrix: ProgressMatrix, report: ProgressReport, authority: str
         done = sum(task.done for task in tasks)
         document.add_paragraph(
             _(
-                "{complete} of {count} tasks were completed by every unit concerned; overall "
-                "{done} of {cells} unit reports are done ({rate}%)."
+                "{complete} of {count} tasks were completed by every unit concerned; counting "
+                "each task of each unit, {done} of {cells} are done ({rate})."
             ).format(
                 complete=complete,
                 count=len(tasks),
                 done=done,
                 cells=cells,
-                rate=round(100 * done / cells) if cells else 0,
+                rate=format_percent(done / cells if cells else 0),
             )
         )
         table = document.add_table(rows=1, cols=4)
@@ -312,6 +395,19 @@ def progress_docx(matrix: ProgressMatrix, report: ProgressReport, authority: str
             row = table.add_row().cells
             row[0].text, row[1].text = str(number), f"#{task.task_id} {task.title}"
             row[2].text, row[3].text = format_date(task.deadline), f"{task.done}/{task.total}"
+        noted = [
+            (task, unit, quarter.notes[(unit.id, task.id)])
+            for task in quarter.tasks
+            for unit, _cluster in quarter.rows
+            if quarter.notes.get((unit.id, task.id))
+        ]
+        if noted:
+            document.add_paragraph().add_run(_("Notes and files of the units")).italic = True
+            for task, unit, notes in noted:
+                for note in notes:
+                    document.add_paragraph(
+                        f"#{task.id} — {unit.name} — {note_text(note, tz)}", style="List Bullet"
+                    )
     if report.lagging:
         document.add_paragraph().add_run(_("Units lagging behind")).bold = True
         for unit in report.lagging:
@@ -326,10 +422,21 @@ def progress_docx(matrix: ProgressMatrix, report: ProgressReport, authority: str
     return buffer.getvalue()
 
 
-def audit_xlsx(rows: list[tuple[str, str, str, str, str, str, str]]) -> bytes:
-    """The audit log: when, who, what, which record, before/after."""
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime  # local time
+    who: str
+    telegram_id: int | None
+    action: str
+    record: str
+    record_id: int | None
+    details: str
+
+
+def audit_xlsx(rows: list[AuditRow]) -> bytes:
+    """The audit log: when, who (name and Telegram id), what, which record, and the details."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
@@ -338,19 +445,31 @@ def audit_xlsx(rows: list[tuple[str, str, str, str, str, str, str]]) -> bytes:
     sheet.title = _("Audit log")[:31]
     headers = [
         _("Time"),
-        _("Actor"),
-        _("Member"),
+        _("Who"),
+        _("Telegram id"),
         _("Action"),
         _("Record"),
         _("Record id"),
         _("Details"),
     ]
-    sheet.append(headers)
-    for cell in sheet[1]:
+    for cell in put_row(sheet, 1, headers):
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(list(row))
-    for column, width in enumerate((18, 22, 26, 22, 16, 10, 80), start=1):
+    for number, row in enumerate(rows, start=2):
+        cells = put_row(
+            sheet,
+            number,
+            [
+                row.at,
+                row.who,
+                row.telegram_id,
+                row.action,
+                row.record,
+                row.record_id,
+                row.details,
+            ],
+        )
+        cells[-1].alignment = Alignment(wrap_text=True, vertical="top")
+    for column, width in enumerate((20, 26, 14, 34, 18, 10, 80), start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()

@@ -84,8 +84,8 @@ async def progress_files(
     with use_language(language):
         return ReportFiles(
             [
-                (f"{stem}.xlsx", progress_xlsx(matrix, authority.upper())),
-                (f"{stem}.docx", progress_docx(matrix, report, authority)),
+                (f"{stem}.xlsx", progress_xlsx(matrix, authority.upper(), tz)),
+                (f"{stem}.docx", progress_docx(matrix, report, authority, tz)),
             ],
             _("Progress as of {date}").format(date=format_date(today)),
             len(matrix.quarters),
@@ -98,34 +98,50 @@ AUDIT_ROWS = 10_000
 async def audit_files(
     session: AsyncSession, *, now: datetime, tz: ZoneInfo, language: str, authority: str
 ) -> ReportFiles:
-    """The latest audit entries (newest first) as a workbook."""
-    import json
-
+    """The latest audit entries (newest first) as a workbook, in the reader's words."""
     from sqlalchemy import select
 
-    from bot.services.exports import audit_xlsx
-    from models import AuditLog, Member
-
-    entries = await session.execute(
-        select(AuditLog, Member.full_name)
-        .outerjoin(Member, Member.id == AuditLog.member_id)
-        .order_by(AuditLog.id.desc())
-        .limit(AUDIT_ROWS)
+    from bot.services.audit_labels import (
+        action_label,
+        actor_telegram_id,
+        readable_details,
+        record_label,
     )
-    rows = [
-        (
-            entry.at.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S"),
-            entry.actor,
-            name or "",
-            entry.action,
-            entry.entity,
-            "" if entry.entity_id is None else str(entry.entity_id),
-            json.dumps(entry.details, ensure_ascii=False) if entry.details else "",
+    from bot.services.exports import AuditRow, audit_xlsx
+    from models import AuditLog, Member, Unit
+
+    entries = (
+        await session.execute(
+            select(AuditLog, Member.full_name)
+            .outerjoin(Member, Member.id == AuditLog.member_id)
+            .order_by(AuditLog.id.desc())
+            .limit(AUDIT_ROWS)
         )
-        for entry, name in entries.all()
-    ]
+    ).all()
+    units = {
+        unit_id: f"{code} {name}"
+        for unit_id, code, name in (await session.execute(select(Unit.id, Unit.code, Unit.name)))
+    }
     stem = f"nhat-ky-{now.astimezone(tz).date().isoformat()}"
     with use_language(language):
+        rows = []
+        for entry, name in entries:
+            telegram_id = actor_telegram_id(entry.actor)
+            if telegram_id is None and entry.actor == "cli":
+                who = _("command line")
+            else:
+                who = name or (entry.actor if telegram_id is None else "")
+            rows.append(
+                AuditRow(
+                    at=entry.at.astimezone(tz).replace(tzinfo=None),
+                    who=who,
+                    telegram_id=telegram_id,
+                    action=action_label(entry.action),
+                    record=record_label(entry.entity),
+                    record_id=entry.entity_id,
+                    details=readable_details(entry.details, tz, units),
+                )
+            )
         return ReportFiles(
             [(f"{stem}.xlsx", audit_xlsx(rows))],
             _("Audit log: {count} entries").format(count=len(rows)),

@@ -13,9 +13,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services import audit
 from bot.services.deadlines import quarter_of
-from models import Member, Plan, Task, TaskAudience, TaskReport, Unit
+from models import Member, Plan, Task, TaskAudience, TaskReport, TaskReportNote, Unit
 
 MAX_NOTE_LENGTH = 2000
+# A photo has no file name; its note is stored under this one (and sent back as a photo).
+PHOTO_FILE_NAME = "photo.jpg"
 
 
 @dataclass(frozen=True)
@@ -195,12 +197,20 @@ async def report_done(
         report.done = True
         report.done_at = now
         report.reported_by_id = member.id
-    if note is not None:
-        report.note = note
-    if file_id is not None:
-        report.file_id, report.file_name = file_id, file_name
     report.updated_at = now
     await session.flush()
+    added = None
+    if note is not None or file_id is not None:
+        # Every note and file is kept, after the ones before it: none replaces another.
+        added = TaskReportNote(
+            report_id=report.id,
+            at=now,
+            member_id=member.id,
+            note=note,
+            file_id=file_id,
+            file_name=(file_name or None) if file_id is not None else None,
+        )
+        session.add(added)
     audit.record(
         session,
         at=now,
@@ -213,6 +223,7 @@ async def report_done(
             "unit_id": member.unit_id,
             "before": before,
             "after": _snapshot(report),
+            **({"note": added.note, "file_name": added.file_name} if added else {}),
         },
     )
     await session.commit()
@@ -261,6 +272,4 @@ def _snapshot(report: TaskReport | None) -> dict[str, object] | None:
     return {
         "done": report.done,
         "done_at": report.done_at.isoformat() if report.done_at else None,
-        "note": report.note,
-        "file_name": report.file_name,
     }

@@ -43,6 +43,7 @@ from models import (
     Role,
     Target,
     Task,
+    TaskReportNote,
     Unit,
 )
 from tests.auxil import databases
@@ -234,6 +235,8 @@ CALLBACKS = [
         allowed=frozenset({HEAD}),
         refusals={OFFICER: "invalid"},
     ),
+    Row("prt", "callback", OFFICER_ONLY, "prt:{task_a_reported}", prepare=("/progress 2",)),
+    Row("prf", "callback", OFFICER_ONLY, "prf:{note_file}", prepare=("/progress 2",)),
     Row(
         "pl",
         "callback",
@@ -374,6 +377,16 @@ async def build_world(harness: BotHarness) -> World:
         b = await _member(session, HEAD_B_ID)
         d = await _member(session, DEACTIVATED_ID)
         await report_done(session, head_a, ids["task_a_reported"], now=now)
+        await report_done(
+            session,
+            head_a,
+            ids["task_a_reported"],
+            now=now,
+            note="Biên bản",
+            file_id="file-bien-ban",
+            file_name="bien-ban.pdf",
+        )
+        ids["note_file"] = await session.scalar(select(TaskReportNote.id))
         await report_done(session, b, ids["task_b_reported"], now=now)
         await report_done(session, b, ids["task_b_only"], now=now)
         for key in ("n_a_withdraw", "n_a_edit", "n_a_probe", "n_a_resubmit", "n_a_withdraw2"):
@@ -766,6 +779,8 @@ FORGED_TEMPLATES = {
     "ack": "ack:{n}",
     "pl": "pl:{n}",
     "xn": "xn:r:{n}",
+    "prt": "prt:{n}",
+    "prf": "prf:{n}",
 }
 FORGERIES = {
     "over-long": "1" * 64,

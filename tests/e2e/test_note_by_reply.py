@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from models import AuditLog, Member, Task, TaskReport, Unit
 from tests.auxil.harness import BotHarness
-from tests.conftest import join, local
+from tests.conftest import join, local, report_notes
 
 HEAD = 1101
 
@@ -70,7 +70,9 @@ async def test_a_reply_to_a_one_task_reminder_does_not_report_it_done(
     assert f"attached to the report on task #{open_task}" in noted.text
     report = await _report(seeded, open_task)
     assert report is not None and report.done
-    assert report.note == "Đã hoàn thành, gửi kèm báo cáo"
+    assert await report_notes(seeded, open_task, "TT-VA") == [
+        ("Đã hoàn thành, gửi kèm báo cáo", None)
+    ]
 
 
 async def test_a_head_detached_after_pressing_the_note_button_is_told_and_nothing_is_stored(
@@ -94,7 +96,8 @@ async def test_a_head_detached_after_pressing_the_note_button_is_told_and_nothin
     told = await head.send("Biên bản đã gửi")
     assert "không còn gắn với đơn vị nào nên chưa đính kèm" in told.text, told.text
     report = await _report(seeded, task_id)
-    assert report is not None and report.note is None
+    assert report is not None
+    assert await report_notes(seeded, task_id, "TT-VA") == []
     async with seeded.ctx.session() as session:
         member = await session.scalar(select(Member).where(Member.telegram_id == HEAD))
         assert member is not None and member.pending_input is None

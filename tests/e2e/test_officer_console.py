@@ -4,7 +4,7 @@ exports, the directory (/units, /invite, /deactivate), /plan, and refusals for u
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from docx import Document
@@ -55,15 +55,22 @@ async def test_progress_by_cluster_with_a_chart(seeded: BotHarness, officer_id: 
     reply = await officer.send("/progress 2")
     assert f"#{first} " in reply.text and "— 2/5" in reply.text
     assert "Tỷ lệ hoàn thành theo cụm thi đua, Quý II:" in reply.text
-    # Cluster 1 (TT-VA, X-TP): 2 of 14 reports; cluster 2 (X-TA): 1 of 7.
-    assert "Cụm thi đua số 1: 14% (2/14)" in reply.text
-    assert "Cụm thi đua số 2: 14% (1/7)" in reply.text
+    # Cluster 1 (TT-VA, X-TP): 2 of 14 reports; cluster 2 (X-TA): 1 of 7. One decimal, with
+    # a decimal comma in Vietnamese.
+    assert "Cụm thi đua số 1: 14,3% (2/14)" in reply.text
+    assert "Cụm thi đua số 2: 14,3% (1/7)" in reply.text
     [photo] = [c for c in reply.messages if c.method == "sendPhoto"]
     assert photo.params["caption"] == "Tiến độ Quý II/2020"
     name, png = seeded.api.uploads[photo.result["photo"][0]["file_id"]]
     assert name == "tien-do.png" and png.startswith(b"\x89PNG")
     pixels = image.imread(io.BytesIO(png), format="png")
     assert pixels.shape[:2] == (1350, 1080)  # portrait, full width on a phone
+
+    # In English the decimal is a point.
+    english = seeded.user(officer_id, "Bình", language_code="en")
+    await english.send("/lang en")
+    reply = await english.send("/progress 2")
+    assert "Cụm thi đua số 1: 14.3% (2/14)" in reply.text
 
 
 async def test_progress_exports_in_chat_and_on_the_command_line(
@@ -92,12 +99,15 @@ async def test_progress_exports_in_chat_and_on_the_command_line(
     assert headers[10] == "Số nhiệm vụ hoàn thành"
     rows = {sheet.cell(row=r, column=2).value: r for r in range(5, 10)}
     tt_va = rows["UBND thị trấn Vĩnh An"]
+    # The days are real dates, shown dd/mm/yyyy.
     assert [sheet.cell(row=tt_va, column=c).value for c in (4, 5, 6, 11)] == [
-        "15/05/2020",
-        "15/05/2020",
+        datetime(2020, 5, 15),
+        datetime(2020, 5, 15),
         None,
         2,
     ]
+    assert sheet.cell(row=tt_va, column=4).is_date
+    assert sheet.cell(row=tt_va, column=4).number_format == "dd/mm/yyyy"
     totals = 10
     assert sheet.cell(row=totals, column=2).value == "Số đơn vị hoàn thành"
     assert [sheet.cell(row=totals, column=c).value for c in (4, 5, 6)] == [2, 1, 0]
@@ -108,6 +118,12 @@ async def test_progress_exports_in_chat_and_on_the_command_line(
     texts = [p.text for p in report.paragraphs]
     assert "BÁO CÁO TIẾN ĐỘ THỰC HIỆN KẾ HOẠCH CÔNG TÁC THI ĐUA, KHEN THƯỞNG NĂM 2020" in texts
     assert "Tính đến ngày 15/05/2020" in texts
+    # Plain words and a percentage to one decimal: 3 of 5 units × 7 tasks.
+    assert (
+        "0/7 nhiệm vụ đã được tất cả các đơn vị liên quan hoàn thành; tính theo từng nhiệm vụ "
+        "của từng đơn vị, đã hoàn thành 3/35 (8,6%)."
+    ) in texts
+    assert not any("lượt" in text for text in texts)
     quarter_two = report.tables[1]
     assert quarter_two.rows[1].cells[3].text == "2/5"
     assert quarter_two.rows[2].cells[3].text == "1/5"
@@ -245,18 +261,42 @@ async def test_officers_export_the_audit_log(
     assert [c.value for c in sheet[1]] == [
         "Thời điểm",
         "Người thực hiện",
-        "Thành viên",
+        "Mã Telegram",
         "Thao tác",
         "Đối tượng",
         "Mã",
         "Chi tiết",
     ]
-    newest = [c.value for c in sheet[2]]
-    assert newest[0] == "15/05/2020 09:00:00" and newest[2] == "Bình"
-    assert newest[3] == "change-deadline" and newest[4] == "task" and newest[5] == "6"
-    assert newest[6] == '{"before": "2020-06-30", "after": "2020-07-10"}'
-    actions = {row[3].value for row in sheet.iter_rows(min_row=2)}
-    assert {"report-done", "redeem-invite", "create-invite", "import-plan"} <= actions
+    # In the reader's words: a real date, the actor's name with the id beside it, the action
+    # and the record named, the details as text.
+    newest = sheet[2]
+    assert newest[0].value == datetime(2020, 5, 15, 9, 0)
+    assert newest[0].is_date and newest[0].number_format == "dd/mm/yyyy hh:mm:ss"
+    assert [c.value for c in newest[1:]] == [
+        "Bình",
+        officer_id,
+        "Đổi hạn hoàn thành",
+        "Nhiệm vụ",
+        6,
+        "30/06/2020 → 10/07/2020",
+    ]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    actions = {row[3] for row in rows}
+    assert {
+        "Báo cáo hoàn thành nhiệm vụ",
+        "Tham gia bằng lời mời",
+        "Tạo lời mời",
+        "Nhập kế hoạch",
+    } <= actions
+    assert not any("-" in action and " " not in action for action in actions)
+    imported = next(row for row in rows if row[3] == "Nhập kế hoạch")
+    assert imported[1] == "dòng lệnh" and imported[2] is None
+    assert imported[6] == "năm: 2020; số nhiệm vụ được tạo: 20"
+    # The newest report is X-TA's (Bình), its unit named by code and name.
+    done = next(row for row in rows if row[3] == "Báo cáo hoàn thành nhiệm vụ")
+    assert done[1:3] == ["Bình", 1302]
+    assert done[6].startswith("nhiệm vụ: ") and "; đơn vị: X-TA UBND xã Tân An; " in done[6]
+    assert "— → hoàn thành: có, thời điểm hoàn thành: 15/05/2020 09:00" in done[6]
     out = tmp_path / "audit.docx"
     code, _out, err = await atdkt(
         "export",

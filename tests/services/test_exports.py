@@ -123,3 +123,41 @@ def test_word_document() -> None:
     for row, expected in zip(table.rows[1:], ROWS, strict=True):
         assert [cell.text for cell in row.cells] == [str(v) for v in expected.cells()]
     assert document.styles["Normal"].font.name == "Times New Roman"
+
+
+def test_percentages_have_one_decimal_in_the_readers_way() -> None:
+    from bot.i18n import format_percent
+
+    with use_language("vi"):
+        assert [format_percent(r) for r in (1 / 8, 1 / 7, 0.5, 0)] == [
+            "12,5%",
+            "14,3%",
+            "50%",
+            "0%",
+        ]
+    with use_language("en"):
+        assert [format_percent(r) for r in (1 / 8, 1, 2 / 3)] == ["12.5%", "100%", "66.7%"]
+
+
+def test_cells_are_written_as_text_dates_or_numbers() -> None:
+    from datetime import date, datetime
+
+    from openpyxl import Workbook
+
+    from bot.services.exports import put_row
+
+    sheet = Workbook().active
+    assert sheet is not None
+    cells = put_row(
+        sheet,
+        1,
+        ["=1+1", "-3", "a\x01b\x1fc", 7, date(2020, 5, 15), datetime(2020, 5, 15, 9, 30), None],
+    )
+    assert [c.data_type for c in cells[:4]] == ["s", "s", "s", "n"]
+    assert cells[0].quotePrefix and cells[1].quotePrefix and not cells[2].quotePrefix
+    assert cells[2].value == "abc"  # characters a workbook cannot hold are dropped
+    assert cells[4].is_date and cells[4].number_format == "dd/mm/yyyy"
+    assert cells[5].is_date and cells[5].number_format == "dd/mm/yyyy hh:mm:ss"
+    assert cells[6].value is None
+    [long] = put_row(sheet, 2, ["x" * 40_000])
+    assert len(long.value) == 32_767 and long.value.endswith("…")
