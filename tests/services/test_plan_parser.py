@@ -80,9 +80,12 @@ def test_year_comes_from_the_option_when_the_document_has_none() -> None:
     [
         ("note.txt", "Biên bản họp chi bộ năm 2020\n- Ý kiến một\n".encode(), "no-tasks"),
         ("empty.txt", b"", "no-tasks"),
-        ("latin1.txt", "Quý I: caf\xe9".encode("latin-1"), "encoding"),
-        ("plan.pdf", b"%PDF-1.4", "format"),
-        ("broken.docx", b"not a zip", "format"),
+        ("latin1.txt", "Quý I: Señor Müller, Straße".encode("latin-1"), "encoding"),
+        ("plan.pdf", b"%PDF-1.4", "damaged"),
+        ("plan.doc", b"\xd0\xcf\x11\xe0", "doc"),
+        ("plan.odt", b"PK", "odt"),
+        ("plan.xlsx", b"PK", "format"),
+        ("broken.docx", b"not a zip", "damaged"),
     ],
 )
 def test_documents_that_are_not_plans_are_refused(
