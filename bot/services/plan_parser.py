@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import logging
 import re
 import unicodedata
 import zipfile
@@ -238,6 +239,8 @@ def _pdf_lines(content: bytes) -> list[_Block]:
     try:
         from pypdf import PdfReader
 
+        # A damaged PDF is refused with one message; pypdf's own complaints are noise.
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
         reader = PdfReader(io.BytesIO(content))
         if len(reader.pages) > MAX_PDF_PAGES:
             raise PlanParseError("too-big")
