@@ -263,7 +263,7 @@ _NUMBERED_UPPER = re.compile(r"^(?:\d{1,2}\s*[.)]\s*)?(?P<rest>.{4,})$")
 _MARKER = re.compile(
     r"^(?:(?P<dash>[-–—‐−])\s*|(?P<plus>\+)\s*|(?P<dot>[•●○◦▪■□►➢✓*])\s*"
     r"|(?P<num>\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+|(?P<arabic>\d{1,2})\s*[.)]\s+"
-    r"|(?P<sroman>i|ii|iii|iv|v|vi|vii|viii|ix|x)\s*\)\s+|(?P<letter>[a-zđ])\s*[.)]\s+)"
+    r"|(?P<sroman>i|ii|iii|iv|v|vi|vii|viii|ix|x)\s*\)\s+|(?P<letter>[a-zđA-ZĐ])\s*[.)]\s+)"
     r"(?P<rest>\S.*)$"
 )
 _LABEL = r"(?:[-–+•*]\s*)?"
@@ -320,10 +320,10 @@ _PAREN_RESPONSIBLE = re.compile(
     re.I,
 )
 _TRAILING_TIME = re.compile(
-    rf"\s*[,;.–-]?\s*\b{_TIME_LABEL}\s*:\s*(?P<spec>[^;]+?)\s*[.;]?$", re.I
+    rf"\s*[,;–-]?\s*\b{_TIME_LABEL}\s*:\s*(?P<spec>[^;()]+?)\s*[.;]?$", re.I
 )
 _TRAILING_RESPONSIBLE = re.compile(
-    rf"\s*[,;.–-]\s*{_RESPONSIBLE_LABEL}\s*:\s*(?P<who>[^;]+?)\s*[.;]?$", re.I
+    rf"\s*[,;–-]\s*{_RESPONSIBLE_LABEL}\s*:\s*(?P<who>[^;()]+?)\s*[.;]?$", re.I
 )
 _DEADLINE_CUE = re.compile(
     r"(?:trước|chậm nhất(?:\s+là)?|hạn chót|không muộn hơn|hoàn thành)\s+(?:(?:vào\s+)?ngày\s+)?"
@@ -478,7 +478,7 @@ def _split_title(text: str) -> tuple[str, list[str], str | None]:
 
 
 _BARE_TIME = re.compile(
-    r"^(?:trong\s+|từ\s+|trước\s+|hoàn thành\s+)?(?:quý\s+\S+.*|tháng\s+\d.*|(?:6|06|sáu)\s+tháng"
+    r"^(?:(?:trong|từ|trước|hoàn thành|thực hiện|chậm nhất)\s+)*(?:quý\s+\S+.*|tháng\s+\d.*|(?:6|06|sáu)\s+tháng"
     r"\s+(?:đầu|cuối)\s+năm.*|cuối năm.*|thường xuyên.*|cả năm|quanh năm|trong năm"
     r"|(?:trước\s+|chậm nhất\s+)?ngày\s+\d.*)$",
     re.I,
