@@ -479,7 +479,8 @@ def _split_title(text: str) -> tuple[str, list[str], str | None]:
 
 _BARE_TIME = re.compile(
     r"^(?:(?:trong|từ|trước|hoàn thành|thực hiện|chậm nhất)\s+)*"
-    r"(?:quý\s+\S+.*|tháng\s+\d.*|(?:6|06|sáu)\s+tháng\s+(?:đầu|cuối)\s+năm.*|cuối năm.*|thường xuyên.*|cả năm|quanh năm|trong năm"
+    r"(?:quý\s+\S+.*|tháng\s+\d.*|(?:6|06|sáu)\s+tháng\s+(?:đầu|cuối)\s+năm.*|cuối năm.*"
+    r"|thường xuyên.*|cả năm|quanh năm|trong năm"
     r"|(?:trước\s+|chậm nhất\s+)?ngày\s+\d.*)$",
     re.I,
 )
