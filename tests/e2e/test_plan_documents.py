@@ -191,3 +191,34 @@ async def test_the_topic_plan_through_plan_and_a_corrected_version(
         "Tuyên truyền, phổ biến Nghị định số 98/2023/NĐ-CP đến toàn thể công chức, viên chức."
     ] == date(2024, 3, 25)
     assert any(title.startswith("Xây dựng, duy trì chuyên mục") for title in titles)
+
+
+async def test_year_round_tasks_get_no_countdown(seeded: BotHarness, officer_id: int) -> None:
+    """A year-round task is due 31/12 but is not counted down to it: on 17/12 (14 days before)
+    the head hears of the quarter-IV task due the same day, not of the year-round ones; the
+    quarter kickoffs list the year-round tasks with the quarter's own."""
+    from bot.services.plan_parser import parse_plan_bytes
+    from bot.services.plans import import_plan
+    from tests.conftest import join, local
+
+    content, name = document_bytes(document_for(CORPUS / "02-ubnd-tinh-2024.expected"))
+    async with seeded.ctx.session() as session:
+        await import_plan(session, parse_plan_bytes(content, name), now=seeded.clock.now())
+    head = seeded.user(1801, "Nguyễn Văn An")
+    await join(seeded, head, "TT-VA")
+    year_round = "Tuyên truyền, phát hiện, bồi dưỡng, nhân rộng các điển hình tiên tiến"
+    quarter_iv = "Tổng hợp hồ sơ, trình Hội đồng Thi đua - Khen thưởng tỉnh"
+
+    async def day(when: date) -> str:
+        mark = len(seeded.api.calls)
+        seeded.clock.set(local(when.year, when.month, when.day, 8))
+        await seeded.reminder_pass()
+        await seeded.drain()
+        return "\n".join(call.text for call in seeded.api.sent(1801, since=mark))
+
+    countdown = await day(date(2024, 12, 17))
+    assert quarter_iv in countdown
+    assert year_round not in countdown
+    kickoff = await day(date(2024, 4, 1))
+    assert year_round in kickoff
+    assert "Sơ kết phong trào thi đua" in kickoff
