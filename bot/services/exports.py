@@ -208,7 +208,7 @@ def progress_xlsx(matrix: ProgressMatrix, authority: str = "") -> bytes:
         )
         sheet["A2"].font = Font(bold=True, size=14)
         headers = [_("No."), _("Unit"), _("Cluster")]
-        headers += [f"#{task.id} {task.title}" for task in quarter.tasks]
+        headers += [_task_heading(task.id, task.title, task.responsible) for task in quarter.tasks]
         headers.append(_("Tasks done"))
         for column, title in enumerate(headers, start=1):
             cell = sheet.cell(row=4, column=column, value=title)
@@ -310,7 +310,8 @@ def progress_docx(matrix: ProgressMatrix, report: ProgressReport, authority: str
             cell.paragraphs[0].add_run(text).bold = True
         for number, task in enumerate(tasks, start=1):
             row = table.add_row().cells
-            row[0].text, row[1].text = str(number), f"#{task.task_id} {task.title}"
+            row[0].text = str(number)
+            row[1].text = _task_heading(task.task_id, task.title, task.responsible)
             row[2].text, row[3].text = format_date(task.deadline), f"{task.done}/{task.total}"
     if report.lagging:
         document.add_paragraph().add_run(_("Units lagging behind")).bold = True
@@ -356,3 +357,11 @@ def audit_xlsx(rows: list[tuple[str, str, str, str, str, str, str]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _task_heading(task_id: int, title: str, responsible: str | None) -> str:
+    """A task as the exports name it: its code, title and the body responsible for it."""
+    heading = f"#{task_id} {title}"
+    if responsible:
+        heading += "\n" + _("Responsible: {body}").format(body=responsible)
+    return heading

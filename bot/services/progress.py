@@ -24,6 +24,7 @@ class TaskProgress:
     deadline: date
     done: int
     total: int
+    responsible: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,14 @@ async def plan_progress(
         done = [unit for unit in concerned if (task.id, unit.id) in data.done_on]
         if quarter is None or task.quarter == quarter:
             report.quarters.setdefault(task.quarter, []).append(
-                TaskProgress(task.id, task.title, task.deadline, len(done), len(concerned))
+                TaskProgress(
+                    task.id,
+                    task.title,
+                    task.deadline,
+                    len(done),
+                    len(concerned),
+                    task.responsible,
+                )
             )
             for unit in concerned:
                 cell = per_cluster[task.quarter][data.cluster_of(unit)]

@@ -222,3 +222,43 @@ async def test_year_round_tasks_get_no_countdown(seeded: BotHarness, officer_id:
     kickoff = await day(date(2024, 4, 1))
     assert year_round in kickoff
     assert "Sơ kết phong trào thi đua" in kickoff
+
+
+async def test_responsible_bodies_in_tasks_and_the_export(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    """The body a plan names as responsible is shown to the head in /tasks and to the officer in
+    the progress export; a year-round task stays in /tasks in every quarter."""
+    from openpyxl import load_workbook
+
+    from tests.conftest import join, local
+
+    content, name = document_bytes(document_for(CORPUS / "06-ubnd-tinh-bang-2024.expected"))
+    officer = seeded.user(officer_id, "Bình")
+    await officer.send("/plan")
+    preview = await officer.send_document(name, content_bytes=content)
+    await officer.press(preview.last_message(), "pl:ok")
+    head = seeded.user(1802, "Lê Thị Hoa")
+    await join(seeded, head, "TT-VA")
+
+    seeded.clock.set(local(2024, 2, 5, 9))
+    winter = (await head.send("/tasks")).text
+    assert "Ban hành Kế hoạch tổ chức các phong trào thi đua năm 2024" in winter
+    assert "Chủ trì: Sở Nội vụ" in winter
+    seeded.clock.set(local(2024, 8, 5, 9))
+    summer = (await head.send("/tasks")).text
+    assert "Kiểm tra công tác thi đua, khen thưởng tại các huyện" in summer
+    assert "Tuyên truyền gương người tốt, việc tốt" in summer
+    assert "Chủ trì: Sở Thông tin và Truyền thông" in summer
+
+    reply = await officer.send("/export progress")
+    (xlsx,) = [
+        c
+        for c in reply.messages
+        if c.method == "sendDocument" and c.result["document"]["file_name"].endswith(".xlsx")
+    ]
+    sheet = load_workbook(io.BytesIO(seeded.api.uploads[xlsx.result["document"]["file_id"]][1]))[
+        "Quý I"
+    ]
+    headers = [sheet.cell(row=4, column=c).value or "" for c in range(4, 7)]
+    assert any(h.endswith("\nChủ trì: Sở Nội vụ") for h in headers), headers
