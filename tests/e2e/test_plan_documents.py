@@ -262,3 +262,21 @@ async def test_responsible_bodies_in_tasks_and_the_export(
     ]
     headers = [sheet.cell(row=4, column=c).value or "" for c in range(4, 7)]
     assert any(h.endswith("\nChủ trì: Sở Nội vụ") for h in headers), headers
+
+
+@pytest.mark.parametrize(
+    "name,content,expected",
+    [
+        ("ke-hoach.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "là tệp Word cũ (.doc) hoặc RTF"),
+        ("ke-hoach.odt", b"PK\x03\x04", "là tệp OpenDocument (.odt)"),
+        ("ke-hoach.txt", "Señor Müller".encode("latin-1"), "không ở bảng mã UTF-8, UTF-16"),
+    ],
+)
+async def test_other_formats_are_refused_saying_what_to_send(
+    seeded: BotHarness, officer_id: int, name: str, content: bytes, expected: str
+) -> None:
+    officer = seeded.user(officer_id, "Bình")
+    await officer.send("/plan")
+    reply = await officer.send_document(name, content_bytes=content)
+    assert expected in reply.text
+    assert "Chưa lưu dữ liệu nào" in reply.text
