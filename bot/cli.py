@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings, get_settings
-from bot.i18n import _, format_date, ngettext, quarter_numeral, set_default_language
+from bot.i18n import _, format_date, ngettext, set_default_language
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_BAD_ARGUMENTS = 0, 1, 2
 
@@ -59,9 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_db_upgrade
     )
 
-    plan = commands.add_parser("import-plan", help=_("load a plan document (.txt or .docx)"))
+    plan = commands.add_parser(
+        "import-plan", help=_("load a plan document (.txt, .docx or text .pdf)")
+    )
     plan.add_argument("file", type=Path, metavar="FILE")
-    plan.add_argument("--year", type=int, help=_("the plan's year, if the document lacks it"))
+    plan.add_argument(
+        "--year",
+        type=int,
+        help=_("the plan's year (overrides the year the document states, with a warning)"),
+    )
     plan.add_argument("--dry-run", action="store_true", help=_("show what would be stored"))
     plan.set_defaults(handler=cmd_import_plan)
 
@@ -381,6 +387,7 @@ async def _with_session(settings: Settings, work: Callable[..., Awaitable[int]])
 
 def cmd_import_plan(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
+    from bot.plan_texts import preview_lines, stored_text, year_warning
     from bot.services.plan_parser import PlanParseError, parse_plan_file
     from bot.services.plans import import_plan
 
@@ -391,47 +398,27 @@ def cmd_import_plan(settings: Settings, args: argparse.Namespace) -> int:
         parsed = parse_plan_file(path, args.year)
     except PlanParseError as error:
         raise UserError(plan_error_text(error.reason, path)) from error
-    print(_("Plan {year}: {title}").format(year=parsed.year, title=parsed.title))
-    for quarter in range(1, 5):
-        tasks = parsed.tasks_in(quarter)
-        if not tasks:
-            continue
-        print(
-            _("Q{quarter}: {count} tasks, deadline {date}").format(
-                quarter=quarter_numeral(quarter),
-                count=len(tasks),
-                date=format_date(tasks[0].deadline),
-            )
-        )
-        for task in tasks:
-            print(f"  - {task.title}")
+    warning = year_warning(parsed)
+    if warning:
+        print(warning, file=sys.stderr)
+    for line in preview_lines(parsed, markup=False):
+        print(line)
     if args.dry_run:
         print(_("Dry run: nothing was stored."))
         return EXIT_OK
 
     async def work(session: object) -> int:
         result = await import_plan(session, parsed, now=SystemClock().now())  # type: ignore[arg-type]
-        print(
-            _("Stored: {created} new tasks, {unchanged} already present.").format(
-                created=result.tasks_created, unchanged=result.tasks_unchanged
-            )
-        )
+        print(stored_text(result))
         return EXIT_OK
 
     return asyncio.run(_with_session(settings, work))
 
 
 def plan_error_text(reason: str, path: Path) -> str:
-    reasons = {
-        "format": _("{path} is not a plan document this bot can read (use .txt or .docx)."),
-        "encoding": _("{path} is not a UTF-8 text file."),
-        "year": _("{path}: the plan's year was not found; give it with --year YYYY."),
-        "no-tasks": _(
-            "{path} does not look like a TĐKT plan: no tasks were found under headings "
-            "'Quý I' to 'Quý IV'. Nothing was stored."
-        ),
-    }
-    return reasons.get(reason, reasons["format"]).format(path=path)
+    from bot.plan_texts import plan_error_text as text
+
+    return text(reason, path)
 
 
 def cmd_import_units(settings: Settings, args: argparse.Namespace) -> int:

@@ -3,8 +3,10 @@ current plan's tasks: add, rename, narrow to some units or clusters."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import html
-import tempfile
+from collections import OrderedDict
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -12,9 +14,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import _, format_date, quarter_numeral
+from bot.plan_texts import plan_error_text, preview_lines, stored_text
 from bot.services import plans as service
 from bot.services.deadlines import ROMAN_QUARTERS
-from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_file
+from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_bytes
 from bot.services.plans import TaskEdit, TaskEditResult
 from handlers import plan_close
 from handlers.common import BotContext, answer, decimal_id, officer_required, set_pending
@@ -26,6 +29,11 @@ PENDING_UPLOAD = "plan-upload"
 # Typed answers to the buttons' questions: a new task's title, a new title, the units.
 PENDING_ADD, PENDING_RENAME, PENDING_NARROW = "plan-add", "plan-rename", "plan-narrow"
 MAX_PLAN_BYTES = 5 * 1024 * 1024
+# Sent as documents: the formats read, and those refused with a word on what to send instead.
+PLAN_SUFFIXES = (".txt", ".docx", ".pdf", ".doc", ".odt", ".rtf")
+# Previewed plans by the SHA-256 of their file, so that confirming does not parse them again.
+PREVIEWS_KEY = "plan-previews"
+PREVIEWS_KEPT = 16
 QUARTERS = ("I", "II", "III", "IV")
 # Button data: pl:a (add) then pl:q:QUARTER; pl:r / pl:n / pl:u (rename, narrow, all units)
 # then the task picker pl:t:ACTION:ID with its pages pl:p:ACTION:PAGE; pl:ok / pl:x (import).
@@ -47,7 +55,7 @@ def edit_menu(closable: list[int] | None = None) -> InlineKeyboardMarkup:
 
 def plan_usage() -> str:
     return _(
-        "Send the plan document (.txt or .docx) now to import it, or /cancel.\n"
+        "Send the plan document (.txt, .docx or text .pdf) now to import it, or /cancel.\n"
         "Edit the current plan:\n/plan add QUARTER Title — a new task\n"
         "/plan rename CODE New title\n/plan narrow CODE unit codes or cluster names, "
         "separated by commas\n/plan all CODE — the task concerns every unit again\n"
@@ -56,23 +64,8 @@ def plan_usage() -> str:
 
 
 def preview_text(parsed: ParsedPlan) -> str:
-    lines = [
-        _("<b>Plan {year}</b>: {title}").format(year=parsed.year, title=html.escape(parsed.title))
-    ]
-    for quarter in range(1, 5):
-        tasks = parsed.tasks_in(quarter)
-        if tasks:
-            lines.append(
-                _("Q{quarter}: {count} tasks, deadline {date}").format(
-                    quarter=quarter_numeral(quarter),
-                    count=len(tasks),
-                    date=format_date(tasks[0].deadline),
-                )
-            )
-            lines += [f"  - {html.escape(task.title[:120])}" for task in tasks[:3]]
-            if len(tasks) > 3:
-                lines.append("  …")
-    return "\n".join(lines)
+    """The plan as understood, within one Telegram message."""
+    return "\n".join(preview_lines(parsed, markup=True, title_width=110, budget=3600))
 
 
 @officer_required
@@ -149,47 +142,66 @@ async def report_edit(update: Update, result: TaskEditResult, code: str) -> bool
     return True
 
 
-async def _parse_upload(context: BotContext, file_id: str, name: str) -> ParsedPlan:
+def _previews(context: BotContext) -> OrderedDict[str, ParsedPlan]:
+    previews = context.application.bot_data.setdefault(PREVIEWS_KEY, OrderedDict())
+    return previews  # type: ignore[no-any-return]
+
+
+async def _download(context: BotContext, file_id: str) -> bytes:
     telegram_file = await context.bot.get_file(file_id)
-    content = bytes(await telegram_file.download_as_bytearray())
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / (Path(name).name or "plan.txt")
-        path.write_bytes(content)
-        return parse_plan_file(path)
+    return bytes(await telegram_file.download_as_bytearray())
+
+
+async def _parse(content: bytes, name: str) -> ParsedPlan:
+    """Parses in a worker thread: a large document must not stall every other chat."""
+    return await asyncio.to_thread(parse_plan_bytes, content, Path(name).name or "plan.txt")
 
 
 @on_pending(PENDING_UPLOAD, officers_only=True)
 async def document_received(update: Update, context: BotContext) -> None:
-    """The plan document: parse it and show what would be imported."""
+    """The plan document: parse it (once) and show what would be imported."""
     member = context.member
     message = update.effective_message
     assert member is not None and message is not None
     document = message.document
     if document is None:
-        await answer(update, _("Please send the plan as a .txt or .docx document, or /cancel."))
+        await answer(
+            update, _("Please send the plan as a .txt, .docx or .pdf document, or /cancel.")
+        )
         return
     name = document.file_name or ""
     if (
-        Path(name).suffix.lower() not in (".txt", ".docx")
+        Path(name).suffix.lower() not in PLAN_SUFFIXES
         or (document.file_size or 0) > MAX_PLAN_BYTES
     ):
         await answer(
             update,
-            _("Please send the plan as a .txt or .docx document of at most 5 MB, or /cancel."),
+            _(
+                "Please send the plan as a .txt, .docx or .pdf document of at most 5 MB, "
+                "or /cancel."
+            ),
         )
         return
     try:
-        parsed = await _parse_upload(context, document.file_id, name)
-    except PlanParseError as error:
-        from bot.cli import plan_error_text
-
-        await answer(update, plan_error_text(error.reason, Path(name)))
-        return
+        content = await _download(context, document.file_id)
     except TelegramError:
         await answer(update, _("The file could not be downloaded; please send it again."))
         return
+    try:
+        parsed = await _parse(content, name)
+    except PlanParseError as error:
+        await answer(update, plan_error_text(error.reason, Path(name).name))
+        return
+    digest = hashlib.sha256(content).hexdigest()
+    previews = _previews(context)
+    previews[digest] = parsed
+    previews.move_to_end(digest)
+    while len(previews) > PREVIEWS_KEPT:
+        previews.popitem(last=False)
     await set_pending(
-        context, member, {"kind": "plan-confirm", "file_id": document.file_id, "name": name}
+        context,
+        member,
+        {"kind": "plan-confirm", "file_id": document.file_id, "name": name, "sha256": digest},
     )
     await answer(
         update,
@@ -203,6 +215,18 @@ async def document_received(update: Update, context: BotContext) -> None:
             ]
         ),
     )
+
+
+async def _confirmed_plan(context: BotContext, pending: dict[str, object]) -> ParsedPlan | None:
+    """The previewed plan: kept from the preview, or (after a restart) read again."""
+    parsed = _previews(context).pop(str(pending.get("sha256")), None)
+    if parsed is not None:
+        return parsed
+    try:
+        content = await _download(context, str(pending["file_id"]))
+        return await _parse(content, str(pending["name"]))
+    except (PlanParseError, TelegramError):
+        return None
 
 
 @on_cancel(PENDING_UPLOAD)
@@ -234,20 +258,14 @@ async def plan_button(update: Update, context: BotContext) -> None:
     if query.data == "pl:x":
         await answer(update, _("Cancelled. Nothing was changed."))
         return
-    try:
-        parsed = await _parse_upload(context, str(pending["file_id"]), str(pending["name"]))
-    except (PlanParseError, TelegramError):
+    parsed = await _confirmed_plan(context, pending)
+    if parsed is None:
         await answer(update, _("The file could not be downloaded; please send it again."))
         return
     ctx = context.app_ctx
     async with ctx.session() as session:
         result = await service.import_plan(session, parsed, now=ctx.now(), member=member)
-    await answer(
-        update,
-        _("Stored: {created} new tasks, {unchanged} already present.").format(
-            created=result.tasks_created, unchanged=result.tasks_unchanged
-        ),
-    )
+    await answer(update, stored_text(result))
 
 
 def _picker_text(action: str) -> str:

@@ -73,6 +73,11 @@ def render_task_page(
             + _("Deadline: {date} ({status})").format(
                 date=format_date(line.deadline), status=task_status(line, today_ordinal)
             )
+            + (
+                "\n" + _("Responsible: {body}").format(body=html.escape(line.responsible))
+                if line.responsible
+                else ""
+            )
         )
         if not line.done:
             buttons.append(

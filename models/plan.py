@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, CleanString, CleanText, UTCDateTime
@@ -43,6 +51,10 @@ class Task(Base):
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(CleanText)
     deadline: Mapped[date] = mapped_column(Date, index=True)
+    # A task the plan gives no period but "thường xuyên", "cả năm": due 31/12, no countdown.
+    year_round: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The body the plan names as responsible ("Phòng Nội vụ chủ trì"), as written.
+    responsible: Mapped[str | None] = mapped_column(CleanString(300))
 
     plan: Mapped[Plan] = relationship(back_populates="tasks")
     audience: Mapped[list[TaskAudience]] = relationship(cascade="all, delete-orphan")

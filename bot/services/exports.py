@@ -276,7 +276,7 @@ def progress_xlsx(matrix: ProgressMatrix, authority: str = "", tz: ZoneInfo = DE
             ),
         ).font = Font(bold=True, size=14)
         headers = [_("No."), _("Unit"), _("Cluster")]
-        headers += [f"#{task.id} {task.title}" for task in quarter.tasks]
+        headers += [_task_heading(task.id, task.title, task.responsible) for task in quarter.tasks]
         headers.append(_("Tasks done"))
         headers.append(_("Notes and files"))
         notes_column = len(headers)
@@ -393,7 +393,8 @@ def progress_docx(
             cell.paragraphs[0].add_run(text).bold = True
         for number, task in enumerate(tasks, start=1):
             row = table.add_row().cells
-            row[0].text, row[1].text = str(number), f"#{task.task_id} {task.title}"
+            row[0].text = str(number)
+            row[1].text = _task_heading(task.task_id, task.title, task.responsible)
             row[2].text, row[3].text = format_date(task.deadline), f"{task.done}/{task.total}"
         noted = [
             (task, unit, quarter.notes[(unit.id, task.id)])
@@ -475,3 +476,11 @@ def audit_xlsx(rows: list[AuditRow]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _task_heading(task_id: int, title: str, responsible: str | None) -> str:
+    """A task as the exports name it: its code, title and the body responsible for it."""
+    heading = f"#{task_id} {title}"
+    if responsible:
+        heading += "\n" + _("Responsible: {body}").format(body=responsible)
+    return heading

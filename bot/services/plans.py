@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
 from bot.services.deadlines import quarter_end
-from bot.services.plan_parser import MAX_TASK_TITLE, ParsedPlan
+from bot.services.plan_parser import MAX_TASK_TITLE, ParsedPlan, ParsedTask
 from models import Cluster, Member, Plan, Task, TaskAudience, Unit
 
 
@@ -21,11 +22,55 @@ class PlanImportResult:
     created_plan: bool
     tasks_created: int
     tasks_unchanged: int
+    tasks_updated: int = 0
+    # Stored tasks of this plan that the document no longer has: kept, with their reports.
+    tasks_not_in_document: int = 0
+
+
+# A corrected title still names the same task when this much of it is the same.
+SIMILAR_TITLE = 0.6
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a.casefold(), b.casefold()).ratio()
+
+
+def _match_tasks(stored: list[Task], parsed: list[ParsedTask]) -> dict[int, Task]:
+    """{index in `parsed`: the stored task it is}: in each quarter the same title first, then
+    the most similar title (at least SIMILAR_TITLE alike; the nearer position breaks ties)."""
+    matched: dict[int, Task] = {}
+    free = {task.id: task for task in stored}
+    for index, task in enumerate(parsed):
+        same = next(
+            (t for t in free.values() if t.quarter == task.quarter and t.title == task.title),
+            None,
+        )
+        if same is not None:
+            matched[index] = same
+            del free[same.id]
+    positions: dict[int, int] = {}
+    for index, task in enumerate(parsed):
+        position = positions[task.quarter] = positions.get(task.quarter, 0) + 1
+        if index in matched:
+            continue
+        candidates = [
+            (_similarity(t.title, task.title), -abs(t.position - position), t)
+            for t in free.values()
+            if t.quarter == task.quarter
+        ]
+        candidates = [c for c in candidates if c[0] >= SIMILAR_TITLE]
+        if candidates:
+            best = max(candidates, key=lambda c: (c[0], c[1]))[2]
+            matched[index] = best
+            del free[best.id]
+    return matched
 
 
 async def import_plan(
     session: AsyncSession, parsed: ParsedPlan, *, now: datetime, member: Member | None = None
 ) -> PlanImportResult:
+    """Stores the plan. Importing it again changes nothing; a corrected version updates the
+    titles, deadlines and responsible bodies of the tasks it still has (see _match_tasks)."""
     plan = await session.scalar(
         select(Plan).where(Plan.year == parsed.year, Plan.title == parsed.title)
     )
@@ -40,28 +85,47 @@ async def import_plan(
         )
         session.add(plan)
         await session.flush()
-    existing = {
-        (task.quarter, task.title)
-        for task in await session.scalars(select(Task).where(Task.plan_id == plan.id))
-    }
-    created = 0
+    stored = list(await session.scalars(select(Task).where(Task.plan_id == plan.id)))
+    matched = _match_tasks(stored, parsed.tasks)
+    created = updated = 0
+    changes: list[dict[str, object]] = []
     positions: dict[int, int] = {}
-    for parsed_task in parsed.tasks:
+    for index, parsed_task in enumerate(parsed.tasks):
         position = positions[parsed_task.quarter] = positions.get(parsed_task.quarter, 0) + 1
-        if (parsed_task.quarter, parsed_task.title) in existing:
-            continue
-        existing.add((parsed_task.quarter, parsed_task.title))
-        session.add(
-            Task(
-                plan_id=plan.id,
-                quarter=parsed_task.quarter,
-                position=position,
-                title=parsed_task.title,
-                deadline=parsed_task.deadline,
+        task = matched.get(index)
+        if task is None:
+            session.add(
+                Task(
+                    plan_id=plan.id,
+                    quarter=parsed_task.quarter,
+                    position=position,
+                    title=parsed_task.title,
+                    deadline=parsed_task.deadline,
+                    year_round=parsed_task.year_round,
+                    responsible=parsed_task.responsible,
+                )
             )
-        )
-        created += 1
-    if created or created_plan:
+            created += 1
+            continue
+        after = {
+            "title": parsed_task.title,
+            "deadline": parsed_task.deadline,
+            "year_round": parsed_task.year_round,
+            "responsible": parsed_task.responsible,
+        }
+        before = {key: getattr(task, key) for key in after}
+        if before != after:
+            for key, value in after.items():
+                setattr(task, key, value)
+            updated += 1
+            changes.append(
+                {
+                    "task": task.id,
+                    "before": {k: str(v) for k, v in before.items() if v != after[k]},
+                    "after": {k: str(v) for k, v in after.items() if v != before[k]},
+                }
+            )
+    if created or updated or created_plan:
         audit.record(
             session,
             at=now,
@@ -69,10 +133,22 @@ async def import_plan(
             entity="plan",
             entity_id=plan.id,
             member=member,
-            details={"year": parsed.year, "tasks_created": created},
+            details={
+                "year": parsed.year,
+                "tasks_created": created,
+                "tasks_updated": updated,
+                "changes": changes[:50],
+            },
         )
     await session.commit()
-    return PlanImportResult(plan.id, created_plan, created, len(parsed.tasks) - created)
+    return PlanImportResult(
+        plan.id,
+        created_plan,
+        created,
+        len(parsed.tasks) - created - updated,
+        updated,
+        len(stored) - len(matched),
+    )
 
 
 async def plan_for_year(session: AsyncSession, year: int) -> Plan | None:

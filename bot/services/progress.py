@@ -28,6 +28,7 @@ class TaskProgress:
     done: int
     total: int
     notes: int = 0  # notes and files the units added to their reports
+    responsible: str | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ async def plan_progress(
                     len(done),
                     len(concerned),
                     sum(len(data.notes.get((task.id, unit.id), ())) for unit in data.units),
+                    task.responsible,
                 )
             )
             for unit in concerned:

@@ -59,6 +59,8 @@ class DueTask:
     deadline: date
     quarter: int
     year: int
+    # Year-round ("thường xuyên") tasks are due 31/12 but get no countdown before it.
+    year_round: bool = False
 
 
 @dataclass
@@ -168,7 +170,7 @@ async def _load_tasks(
     """The tasks due up to `last` of the plans not closed: an open task stays overdue until
     the officer closes its plan's year, also across the new year."""
     rows = await session.execute(
-        select(Task.id, Task.title, Task.deadline, Task.quarter, Plan.year)
+        select(Task.id, Task.title, Task.deadline, Task.quarter, Plan.year, Task.year_round)
         .join(Plan, Plan.id == Task.plan_id)
         .where(Plan.closed_at.is_(None), Task.deadline <= last)
         .order_by(Task.deadline, Task.quarter, Task.position, Task.id)
@@ -292,7 +294,9 @@ async def _plan(
     triggered = [
         task
         for task in tasks
-        if task.deadline <= horizon and reminder_triggered(task.deadline, today, rules, calendar)
+        if task.deadline <= horizon
+        and (not task.year_round or task.deadline < today)
+        and reminder_triggered(task.deadline, today, rules, calendar)
     ]
     escalate = escalation_day(today, calendar)
     overdue = [task for task in tasks if task.deadline < today] if escalate else []
@@ -301,7 +305,7 @@ async def _plan(
     done = await _done_masks(session, [task.task_id for task in checked])
     triggered_mask, overdue_mask = bits.mask(triggered), bits.mask(overdue)
     quarter_bits = _TaskBits(
-        [t for t in tasks if t.year == today.year and t.quarter == quarter]
+        [t for t in tasks if t.year == today.year and (t.quarter == quarter or t.year_round)]
         if calendar.first_working_day_of_quarter(today.year, quarter) == today
         else [],
         audience,

@@ -30,6 +30,7 @@ class TaskLine:
     done: bool
     done_on: date | None
     can_undo: bool
+    responsible: str | None = None
 
     def days_left(self, today: date) -> int:
         return (self.deadline - today).days
@@ -78,6 +79,7 @@ _UNIT_TASK_LINES = (
         Task.deadline,
         TaskReport.done,
         TaskReport.done_at,
+        Task.responsible,
     )
     .join(Plan, Plan.id == Task.plan_id)
     .outerjoin(
@@ -87,7 +89,11 @@ _UNIT_TASK_LINES = (
     .where(
         _applies_to_bound(),
         or_(
-            and_(Plan.year == bindparam("year"), Task.quarter == bindparam("quarter")),
+            # Year-round tasks are listed all year, not only in the quarter they are stored in.
+            and_(
+                Plan.year == bindparam("year"),
+                or_(Task.quarter == bindparam("quarter"), Task.year_round.is_(True)),
+            ),
             # Overdue: until the officer closes the plan's year, also across the new year. A
             # task reported done today stays in the list until the day ends, so that its
             # report can still be taken back (↩️) or a note added (📎).
@@ -128,7 +134,7 @@ async def unit_task_lines(
         },
     )
     lines = []
-    for task_id, quarter, year, title, deadline, done, done_at in rows:
+    for task_id, quarter, year, title, deadline, done, done_at, responsible in rows:
         done_on = done_at.astimezone(tz).date() if done and done_at else None
         lines.append(
             TaskLine(
@@ -140,6 +146,7 @@ async def unit_task_lines(
                 done=bool(done),
                 done_on=done_on,
                 can_undo=done_on == today,
+                responsible=responsible,
             )
         )
     return lines

@@ -183,8 +183,8 @@ async def test_plan_upload_preview_import_and_edits(
     officer = seeded.user(officer_id, "Bình")
     asked = await officer.send("/plan")
     assert "Đồng chí gửi văn bản kế hoạch" in asked.text
-    wrong = await officer.send_document("bien-ban.pdf", content_bytes=b"%PDF")
-    assert "Vui lòng gửi kế hoạch dạng tệp .txt hoặc .docx" in wrong.text
+    wrong = await officer.send_document("bien-ban.xlsx", content_bytes=b"PK")
+    assert "Vui lòng gửi kế hoạch dạng tệp .txt, .docx hoặc .pdf" in wrong.text
     not_plan = await officer.send_document(
         "bien-ban.txt", content_bytes="Biên bản họp\n- Ý kiến\n".encode()
     )

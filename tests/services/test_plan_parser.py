@@ -80,9 +80,12 @@ def test_year_comes_from_the_option_when_the_document_has_none() -> None:
     [
         ("note.txt", "Biên bản họp chi bộ năm 2020\n- Ý kiến một\n".encode(), "no-tasks"),
         ("empty.txt", b"", "no-tasks"),
-        ("latin1.txt", "Quý I: caf\xe9".encode("latin-1"), "encoding"),
-        ("plan.pdf", b"%PDF-1.4", "format"),
-        ("broken.docx", b"not a zip", "format"),
+        ("latin1.txt", "Quý I: Señor Müller, Straße".encode("latin-1"), "encoding"),
+        ("plan.pdf", b"%PDF-1.4", "damaged"),
+        ("plan.doc", b"\xd0\xcf\x11\xe0", "doc"),
+        ("plan.odt", b"PK", "odt"),
+        ("plan.xlsx", b"PK", "format"),
+        ("broken.docx", b"not a zip", "damaged"),
     ],
 )
 def test_documents_that_are_not_plans_are_refused(
@@ -93,3 +96,45 @@ def test_documents_that_are_not_plans_are_refused(
     with pytest.raises(PlanParseError) as error:
         parse_plan_file(path)
     assert error.value.reason == reason
+
+
+def test_a_scanned_pdf_is_refused_as_such() -> None:
+    """A PDF whose pages are pictures has no text to read: say so, not 'no tasks'."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from bot.services.plan_parser import parse_plan_bytes
+
+    figure = Figure(figsize=(8.27, 11.69))
+    figure.add_axes((0, 0, 1, 1)).imshow([[0, 1], [1, 0]], cmap="gray")
+    figure.axes[0].set_axis_off()
+    out = io.BytesIO()
+    figure.savefig(out, format="pdf")
+    with pytest.raises(PlanParseError) as error:
+        parse_plan_bytes(out.getvalue(), "ke-hoach-scan.pdf")
+    assert error.value.reason == "scanned"
+
+
+def test_quarter_headings_in_their_usual_forms() -> None:
+    """Quarter headings in their usual forms, each giving its tasks the quarter's end."""
+    text = (
+        "KẾ HOẠCH\nCông tác thi đua, khen thưởng năm 2024\n\n"
+        "II. NỘI DUNG\n"
+        "QUÝ I\n- Một\n"
+        "Quý 2\n+ Hai\n"
+        "3. Quý III (từ tháng 7 đến tháng 9):\na) Ba\n"
+        "quý IV năm 2024\n1.1. Bốn\nNăm, việc không có dấu đầu dòng\n\n"
+        "Sáu, sau một dòng trống\n"
+    )
+    plan = parse_plan_text(text)
+    assert [(t.quarter, t.title, t.deadline) for t in plan.tasks] == [
+        (1, "Một", date(2024, 3, 31)),
+        (2, "Hai", date(2024, 6, 30)),
+        (3, "Ba", date(2024, 9, 30)),
+        (4, "Bốn Năm, việc không có dấu đầu dòng", date(2024, 12, 31)),
+        (4, "Sáu, sau một dòng trống", date(2024, 12, 31)),
+    ]

@@ -1,0 +1,148 @@
+"""What an officer reads about a plan document: the preview of what it holds (for the command
+line and for /plan alike) and why a document was refused."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from bot.i18n import _, format_date
+from bot.services.deadlines import quarter_end
+from bot.services.plan_parser import MAX_PARAGRAPHS, ParsedPlan, SkipReason
+from bot.services.plans import PlanImportResult
+
+QUARTERS = ("I", "II", "III", "IV")
+
+
+def plan_error_text(reason: str, path: Path | str) -> str:
+    """One line saying why a document is not read as a plan, and what to send instead."""
+    reasons = {
+        "format": _(
+            "{path} is not a plan document this bot can read (send .txt, .docx or a text .pdf)."
+        ),
+        "encoding": _(
+            "{path} could not be read: its text is not UTF-8, UTF-16 or Windows-1258 (old "
+            "TCVN3/VNI fonts are not supported). Save it as UTF-8 text or send the .docx. "
+            "Nothing was stored."
+        ),
+        "damaged": _(
+            "{path} is not a plan document this bot can read: the file is damaged. "
+            "Nothing was stored."
+        ),
+        "too-big": _(
+            "{path} is not a plan document this bot can read: it is too large for a plan "
+            "(more than {limit} paragraphs, or too much to unpack). Nothing was stored."
+        ),
+        "doc": _(
+            "{path} is an old Word (.doc) or RTF file: open it in Word and save it as .docx, "
+            "then send that. Nothing was stored."
+        ),
+        "odt": _(
+            "{path} is an OpenDocument (.odt) file: save it as .docx (File → Save As) and send "
+            "that. Nothing was stored."
+        ),
+        "scanned": _(
+            "{path} is a scanned PDF with no text to read: send the plan as .docx or as a PDF "
+            "exported from Word. Nothing was stored."
+        ),
+        "year": _("{path}: the plan's year was not found; give it with --year YYYY."),
+        "no-tasks": _(
+            "{path} does not look like a TĐKT plan: no tasks were found. The bot reads tasks "
+            "under headings 'Quý I' to 'Quý IV' (or '6 tháng đầu năm', 'Tháng 6', 'Thường "
+            "xuyên'), tasks each with their own time ('Thời gian thực hiện: Quý II/2024'), or a "
+            "Word table with the columns 'Nội dung' and 'Thời gian'. Nothing was stored."
+        ),
+    }
+    return reasons.get(reason, reasons["format"]).format(path=path, limit=MAX_PARAGRAPHS)
+
+
+def skip_reason_text(reason: str) -> str:
+    return {
+        SkipReason.HEADING: _("a heading, not a task"),
+        SkipReason.NO_TIME: _("no quarter heading above it and no time of its own"),
+        SkipReason.NO_TASK: _("a time or responsible body with no task before it"),
+        SkipReason.EMPTY_ROW: _("a table row with no content"),
+    }.get(reason, reason)
+
+
+def year_warning(parsed: ParsedPlan) -> str | None:
+    if not parsed.year_overridden:
+        return None
+    return _(
+        "Warning: the document states the year {stated}; its tasks are dated {year} as "
+        "--year says."
+    ).format(stated=parsed.stated_year, year=parsed.year)
+
+
+def preview_lines(
+    parsed: ParsedPlan, *, markup: bool, title_width: int = 0, budget: int = 0
+) -> list[str]:
+    """Each quarter with its tasks, their deadlines (where not the quarter's) and responsible
+    bodies, then the lines skipped inside the task sections with the reason. With a budget (in
+    characters) the tasks and skipped lines past it are counted, not listed."""
+
+    def esc(text: str) -> str:
+        if title_width and len(text) > title_width:
+            text = text[: title_width - 1] + "…"
+        return html.escape(text) if markup else text
+
+    header = _("Plan {year}: {title}").format(year=parsed.year, title=esc(parsed.title))
+    lines = [f"<b>{header}</b>" if markup else header]
+    used = len(lines[0])
+    hidden = 0
+
+    def add(line: str) -> None:
+        nonlocal used, hidden
+        if budget and used + len(line) > budget:
+            hidden += 1
+            return
+        used += len(line) + 1
+        lines.append(line)
+
+    for quarter in range(1, 5):
+        tasks = parsed.tasks_in(quarter)
+        if not tasks:
+            continue
+        default = quarter_end(parsed.year, quarter)
+        heading = _("Quarter {quarter}: {count} tasks, deadline {date}").format(
+            quarter=QUARTERS[quarter - 1], count=len(tasks), date=format_date(default)
+        )
+        add(f"<b>{heading}</b>" if markup else heading)
+        for task in tasks:
+            notes = []
+            if task.year_round:
+                notes.append(_("year-round, due {date}").format(date=format_date(task.deadline)))
+            elif task.deadline != default:
+                notes.append(_("due {date}").format(date=format_date(task.deadline)))
+            if task.responsible:
+                notes.append(_("responsible: {body}").format(body=esc(task.responsible)))
+            suffix = f" ({'; '.join(notes)})" if notes else ""
+            add(f"  - {esc(task.title)}{suffix}")
+    if parsed.skipped:
+        add(_("Lines skipped in the task sections ({count}):").format(count=len(parsed.skipped)))
+        for skipped in parsed.skipped:
+            add(f"  × {esc(skipped.text)} — {skip_reason_text(skipped.reason)}")
+    if hidden:
+        lines.append(
+            _(
+                "… and {count} more lines (see the full list with tdkt-bot import-plan "
+                "FILE --dry-run)."
+            ).format(count=hidden)
+        )
+    return lines
+
+
+def stored_text(result: PlanImportResult) -> str:
+    """What an import stored: new, updated and unchanged tasks, and those the document lacks."""
+    text = _("Stored: {created} new tasks, {unchanged} already present.").format(
+        created=result.tasks_created, unchanged=result.tasks_unchanged
+    )
+    if result.tasks_updated:
+        text += " " + _("{count} tasks updated from the corrected document.").format(
+            count=result.tasks_updated
+        )
+    if result.tasks_not_in_document:
+        text += " " + _(
+            "{count} stored tasks are not in this document; they were kept with their reports."
+        ).format(count=result.tasks_not_in_document)
+    return text
