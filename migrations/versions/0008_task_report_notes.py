@@ -6,7 +6,7 @@ become its first row (dated when the report was last changed, by who reported it
 is lost on upgrade.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-04 15:40:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from models.base import UTCDateTime
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
