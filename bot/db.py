@@ -37,10 +37,17 @@ DATABASE_UNAVAILABLE = _unavailable_errors()
 
 
 def make_engine(
-    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+    url: str,
+    *,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    foreign_keys: bool = True,
+    **kwargs: Any,
 ) -> AsyncEngine:
     """SQLite waits up to `busy_timeout_ms` for a lock held by another process; its
-    connections cross to their thread once per statement (`bot.sqlite_connection`)."""
+    connections cross to their thread once per statement (`bot.sqlite_connection`).
+
+    `foreign_keys=False` is for migrations only: SQLite rebuilds a table to alter it (drop and
+    create), and with foreign keys enforced the drop deletes every row that cascades from it."""
     if url.startswith("sqlite"):
         parsed = make_url(url)
         (database,), options = parsed.get_dialect()().create_connect_args(parsed)
@@ -55,7 +62,7 @@ def make_engine(
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 

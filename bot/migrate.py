@@ -26,7 +26,7 @@ def alembic_config(url: str) -> Config:
 
 
 async def upgrade(url: str, revision: str = "head") -> None:
-    engine = make_engine(url)
+    engine = make_engine(url, foreign_keys=False)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade_on, url, revision)
@@ -35,7 +35,7 @@ async def upgrade(url: str, revision: str = "head") -> None:
 
 
 async def downgrade(url: str, revision: str) -> None:
-    engine = make_engine(url)
+    engine = make_engine(url, foreign_keys=False)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_downgrade_on, url, revision)
@@ -55,6 +55,16 @@ def _upgrade_on(connection: Connection, url: str, revision: str) -> None:
     config = alembic_config(url)
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+    _check_foreign_keys(connection)
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """SQLite migrates with foreign keys off (see `make_engine`): a migration that left a row
+    pointing nowhere fails here, and the transaction rolls back, instead of leaving it."""
+    if connection.dialect.name == "sqlite":
+        broken = connection.execute(text("PRAGMA foreign_key_check")).all()
+        if broken:
+            raise RuntimeError(f"the migration left rows without their parent: {broken[:5]}")
 
 
 def _downgrade_on(connection: Connection, url: str, revision: str) -> None:
@@ -62,3 +72,4 @@ def _downgrade_on(connection: Connection, url: str, revision: str) -> None:
     config = alembic_config(url)
     config.attributes["connection"] = connection
     command.downgrade(config, revision)
+    _check_foreign_keys(connection)
