@@ -209,11 +209,12 @@ async def deactivate_member(
 ) -> Member | None:
     """Revokes a member's access at once (their next message is refused). Officers named in
     the configuration cannot be revoked from Telegram: ConfiguredOfficer."""
+    if telegram_id in configured_officers and telegram_id != officer.telegram_id:
+        # Also before they first wrote: the next start would enrol them anyway.
+        raise ConfiguredOfficer(telegram_id)
     member = await find_member(session, telegram_id)
     if member is None or member.id == officer.id:
         return None
-    if member.telegram_id in configured_officers:
-        raise ConfiguredOfficer(telegram_id)
     before = member.active
     member.active = False
     member.pending_input = None

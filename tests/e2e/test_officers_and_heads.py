@@ -48,11 +48,13 @@ async def _day(harness: BotHarness, day: date, hour: int = 8) -> dict[int, list[
 # Item 2: the officers of TDKT_OFFICER_IDS cannot be locked out from Telegram.
 
 
+@pytest.mark.parametrize("enrolled", [True, False])
 async def test_an_invited_officer_cannot_deactivate_a_configured_one(
-    seeded: BotHarness, officer_id: int
+    seeded: BotHarness, officer_id: int, enrolled: bool
 ) -> None:
     configured = seeded.user(officer_id, "Bình")
-    await configured.send("/start")
+    if enrolled:
+        await configured.send("/start")
     second = seeded.user(SECOND_OFFICER, "Nam")
     await join(seeded, second, "PNV", Role.OFFICER)
     refused = await second.send(f"/deactivate {officer_id}")
@@ -61,9 +63,9 @@ async def test_an_invited_officer_cannot_deactivate_a_configured_one(
         "(TDKT_OFFICER_IDS) nên không thể thu hồi quyền truy cập tại đây. Đề nghị đồng chí liên "
         "hệ người quản trị bot để xóa mã này khỏi cấu hình và khởi động lại bot."
     ]
+    assert "Tiến độ thực hiện" in (await configured.send("/progress")).text
     member = await _member(seeded, officer_id)
     assert member.active and member.role == Role.OFFICER.value
-    assert "Tiến độ thực hiện" in (await configured.send("/progress")).text
     # Everyone else can still be deactivated, the second officer included.
     revoked = await configured.send(f"/deactivate {SECOND_OFFICER}")
     assert "không còn quyền sử dụng bot" in revoked.text
