@@ -6,7 +6,7 @@ import functools
 from typing import Any
 
 from sqlalchemy import event, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -34,6 +34,8 @@ def _unavailable_errors() -> tuple[type[BaseException], ...]:
 # What the database raises while it is away for a while: SQLite locked by another process past
 # the busy timeout, PostgreSQL restarting (connections terminated, refused, not yet accepted).
 DATABASE_UNAVAILABLE = _unavailable_errors()
+# Errors of the statement itself, which waiting does not cure.
+DATABASE_MISTAKES = (IntegrityError, ProgrammingError, DataError)
 
 
 def make_engine(

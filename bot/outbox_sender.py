@@ -30,7 +30,7 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
-from bot.db import DATABASE_UNAVAILABLE
+from bot.db import DATABASE_MISTAKES, DATABASE_UNAVAILABLE
 from bot.services import outbox
 from bot.services.notices import report_unreachable
 from models import OutboxMessage
@@ -256,6 +256,8 @@ class OutboxSender:
                 async with self.sessionmaker() as session:
                     result = await record(session)
             except DATABASE_UNAVAILABLE as error:
+                if isinstance(error, DATABASE_MISTAKES):
+                    raise  # a bug, not an outage: retrying would not help
                 failures += 1
                 if failures == 1:
                     log.warning(
