@@ -239,6 +239,8 @@ CALLBACKS = [
         probe="pl:ok",
         pending={"kind": "plan-confirm", "file_id": "forged-file", "name": "ke-hoach.txt"},
     ),
+    # Closing a year's plan: asking only shows the summary; 2020 is not over in this world.
+    Row("plc", "callback", OFFICER_ONLY, "plc:2020:0", probe="plc:2020:1"),
 ]
 
 
@@ -762,6 +764,7 @@ FORGED_TEMPLATES = {
     "bc": "bc:w:{n}",
     "ack": "ack:{n}",
     "pl": "pl:{n}",
+    "plc": "plc:{n}:1",
 }
 FORGERIES = {
     "over-long": "1" * 64,
