@@ -17,7 +17,8 @@ from bot.services.plan_closure import (
 )
 from handlers.common import BotContext, answer, button_args, officer_required
 
-# Button data: plc:YEAR asks, plcy:YEAR closes, plcn:YEAR keeps the plan open.
+# Button data plc:YEAR:ACTION: ASK shows the summary and asks, CLOSE closes, KEEP keeps it open.
+ASK, CLOSE, KEEP = 0, 1, 2
 UNITS_SHOWN = 30
 FIRST_YEAR, LAST_YEAR = 2000, 2999
 
@@ -27,7 +28,7 @@ def close_buttons(years: list[int]) -> list[list[InlineKeyboardButton]]:
     return [
         [
             InlineKeyboardButton(
-                _("🔒 Close the {year} plan").format(year=year), callback_data=f"plc:{year}"
+                _("🔒 Close the {year} plan").format(year=year), callback_data=f"plc:{year}:{ASK}"
             )
         ]
         for year in years
@@ -40,16 +41,20 @@ async def open_past_years(context: BotContext) -> list[int]:
         return await closable_years(session, ctx.today())
 
 
-async def _year(update: Update, prefix: str) -> int | None:
+@officer_required
+async def plan_close_button(update: Update, context: BotContext) -> None:
+    """plc:YEAR:ACTION, checked: a year in range and a known action, else "no longer valid"."""
     query = update.callback_query
     assert query is not None
-    values = await button_args(query, prefix, 1)
+    values = await button_args(query, "plc", 2)
     if values is None:
-        return None
-    if not FIRST_YEAR <= values[0] <= LAST_YEAR:
+        return
+    year, action = values
+    if not FIRST_YEAR <= year <= LAST_YEAR or action not in (ASK, CLOSE, KEEP):
         await query.answer(_("This button is no longer valid."), show_alert=True)
-        return None
-    return values[0]
+        return
+    step = {ASK: ask_close, CLOSE: confirm_close, KEEP: keep_open}[action]
+    await step(update, context, year)
 
 
 async def _drop_buttons(message: object) -> None:
@@ -65,12 +70,8 @@ def _already_closed(year: int, closed_on: str) -> str:
     return _("The {year} plan was already closed on {date}.").format(year=year, date=closed_on)
 
 
-@officer_required
-async def ask_close(update: Update, context: BotContext) -> None:
+async def ask_close(update: Update, context: BotContext, year: int) -> None:
     """The summary of what stays unfinished, with Close / Keep open buttons."""
-    year = await _year(update, "plc")
-    if year is None:
-        return
     query = update.callback_query
     assert query is not None
     ctx = context.app_ctx
@@ -104,20 +105,17 @@ async def ask_close(update: Update, context: BotContext) -> None:
         [
             [
                 InlineKeyboardButton(
-                    _("🔒 Close the {year} plan").format(year=year), callback_data=f"plcy:{year}"
+                    _("🔒 Close the {year} plan").format(year=year),
+                    callback_data=f"plc:{year}:{CLOSE}",
                 ),
-                InlineKeyboardButton(_("✖️ Keep it open"), callback_data=f"plcn:{year}"),
+                InlineKeyboardButton(_("✖️ Keep it open"), callback_data=f"plc:{year}:{KEEP}"),
             ]
         ]
     )
     await answer(update, text, reply_markup=markup)
 
 
-@officer_required
-async def confirm_close(update: Update, context: BotContext) -> None:
-    year = await _year(update, "plcy")
-    if year is None:
-        return
+async def confirm_close(update: Update, context: BotContext, year: int) -> None:
     query = update.callback_query
     member = context.member
     assert query is not None and member is not None
@@ -154,11 +152,7 @@ async def confirm_close(update: Update, context: BotContext) -> None:
     await answer(update, text)
 
 
-@officer_required
-async def keep_open(update: Update, context: BotContext) -> None:
-    year = await _year(update, "plcn")
-    if year is None:
-        return
+async def keep_open(update: Update, context: BotContext, year: int) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
@@ -167,6 +161,4 @@ async def keep_open(update: Update, context: BotContext) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CallbackQueryHandler(ask_close, pattern=r"^plc:"))
-    application.add_handler(CallbackQueryHandler(confirm_close, pattern=r"^plcy:"))
-    application.add_handler(CallbackQueryHandler(keep_open, pattern=r"^plcn:"))
+    application.add_handler(CallbackQueryHandler(plan_close_button, pattern=r"^plc:"))

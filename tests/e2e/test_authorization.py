@@ -245,6 +245,8 @@ CALLBACKS = [
         probe="pl:ok",
         pending={"kind": "plan-confirm", "file_id": "forged-file", "name": "ke-hoach.txt"},
     ),
+    # Closing a year's plan: asking only shows the summary; 2020 is not over in this world.
+    Row("plc", "callback", OFFICER_ONLY, "plc:2020:0", probe="plc:2020:1"),
 ]
 
 
@@ -781,6 +783,7 @@ FORGED_TEMPLATES = {
     "xn": "xn:r:{n}",
     "prt": "prt:{n}",
     "prf": "prf:{n}",
+    "plc": "plc:{n}:1",
 }
 FORGERIES = {
     "over-long": "1" * 64,

@@ -105,22 +105,24 @@ async def test_last_years_open_tasks_stay_overdue_until_the_plan_is_closed(
 
     # The officer closes the 2020 plan from /plan, with a confirmation.
     menu = (await officer.send("/plan")).last_message()
-    assert ("🔒 Đóng kế hoạch năm 2020", "plc:2020") in buttons(menu)
-    asked = await officer.press(menu, "plc:2020")
+    assert ("🔒 Đóng kế hoạch năm 2020", "plc:2020:0") in buttons(menu)
+    asked = await officer.press(menu, "plc:2020:0")
     question = asked.last_message()
     assert "Đóng kế hoạch năm 2020?" in asked.text
     assert "Chưa hoàn thành: 99 nhiệm vụ tại 5 đơn vị." in asked.text
     assert "• UBND thị trấn Vĩnh An (TT-VA): 19 nhiệm vụ chưa hoàn thành" in asked.text
     assert "• UBND xã Tân An (X-TA): 20 nhiệm vụ chưa hoàn thành" in asked.text
-    assert button_data(question, "plc") == ["plcy:2020", "plcn:2020"]
+    assert button_data(question, "plc") == ["plc:2020:1", "plc:2020:2"]
     async with seeded.ctx.session() as session:
         assert await session.scalar(select(Plan.closed_at)) is None  # nothing before confirming
-    kept = await officer.press(question, "plcn:2020")
+    kept = await officer.press(question, "plc:2020:2")
     assert "Kế hoạch năm 2020 vẫn để mở" in kept.text
+    assert not button_data(seeded.api.messages[(officer_id, question["message_id"])], "plc")
     # Kept open, the next day's digest still has the second quarter's tasks (189 days late).
     assert "(quá hạn 189 ngày)" in (await _day(seeded, date(2021, 1, 5)))[HEAD][0]
 
-    closed = await officer.press(question, "plcy:2020")
+    question = (await officer.press(menu, "plc:2020:0")).last_message()
+    closed = await officer.press(question, "plc:2020:1")
     assert "Đã đóng kế hoạch năm 2020" in closed.text
     assert "• UBND thị trấn Vĩnh An (TT-VA): 19 nhiệm vụ chưa hoàn thành" in closed.text
     async with seeded.ctx.session() as session:
@@ -128,7 +130,9 @@ async def test_last_years_open_tasks_stay_overdue_until_the_plan_is_closed(
         audit = await session.scalar(select(AuditLog).where(AuditLog.action == "close-plan"))
     assert plan is not None and plan.closed_at == seeded.clock.now()
     assert audit is not None and audit.member_id is not None
-    again = await officer.press(question, "plcy:2020")
+    assert not button_data(seeded.api.messages[(officer_id, question["message_id"])], "plc")
+    # An old menu's button, pressed again: the plan is already closed, nothing changes.
+    again = await officer.press(menu, "plc:2020:0")
     assert "Kế hoạch năm 2020 đã được đóng ngày 05/01/2021." in again.text
     menu = (await officer.send("/plan")).last_message()
     assert not button_data(menu, "plc")
