@@ -171,9 +171,6 @@ def nominations_docx(rows: list[NominationRow], heading: ExportHeading) -> bytes
     return buffer.getvalue()
 
 
-QUARTERS = ("I", "II", "III", "IV")
-
-
 def _cell_text(value: object) -> str:
     from datetime import date
 
