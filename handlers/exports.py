@@ -53,7 +53,7 @@ async def export(update: Update, context: BotContext) -> None:
 
 
 # ------------------------------------------------------------------ the nomination list
-# Buttons: xn:o:ID (the open round), xn:r:ID (a round), xn:l:0 (list the rounds), xn:y:YEAR.
+# Buttons: xn:r:ID (a round, the open one too), xn:l:0 (list the rounds), xn:y:YEAR.
 
 
 def _title(text: str, limit: int = 40) -> str:

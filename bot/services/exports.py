@@ -220,7 +220,6 @@ def nominations_docx(rows: list[NominationRow], heading: ExportHeading) -> bytes
     return buffer.getvalue()
 
 
-QUARTERS = ("I", "II", "III", "IV")
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
