@@ -234,7 +234,8 @@ async def test_run_without_the_bot_api_says_so_in_one_line_and_starts_when_it_is
     try:
         assert process.stderr is not None
         line = (await asyncio.wait_for(process.stderr.readline(), timeout=60)).decode()
-        while "tdkt_bot" in line or "alembic" in line.lower():  # migration log lines
+        # The database it uses, then migration log lines.
+        while "tdkt_bot" in line or "alembic" in line.lower() or "Cơ sở dữ liệu:" in line:
             line = (await asyncio.wait_for(process.stderr.readline(), timeout=60)).decode()
         assert "Không kết nối được tới Bot API" in line, line
         assert f"http://127.0.0.1:{port}" in line, line
