@@ -362,6 +362,9 @@ async def serve(
             stopped.cancel()
             if intake.failure is not None:
                 raise intake.failure
+            if ended.done() and ended.exception() is not None:
+                raise ended.exception()  # type: ignore[misc]  # a bug: let it show
+            ended.cancel()
         else:
             intake = WebhookServer(
                 application,
