@@ -281,7 +281,12 @@ async def test_other_users_are_answered_during_a_long_broadcast(
 
 
 def copies_since(harness: BotHarness, mark: int, text: str) -> Counter[int]:
-    return Counter(c.chat_id for c in harness.api.sent(since=mark) if text in c.text)
+    """Copies of the guidance holding `text` (not /broadcasts, which shows its title)."""
+    return Counter(
+        c.chat_id
+        for c in harness.api.sent(since=mark)
+        if text in c.text and "Hướng dẫn của cán bộ" in c.text
+    )
 
 
 async def test_resend_pressed_twice_sends_one_extra_copy(
