@@ -176,20 +176,25 @@ def render_task_reports(reports: TaskReports, tz: ZoneInfo) -> str:
 
 def file_buttons(reports: TaskReports) -> InlineKeyboardMarkup | None:
     """A button for each file the units attached, to receive it."""
-    files = [note for unit in reports.units for note in unit.notes if note.has_file]
+    files = [(unit, note) for unit in reports.units for note in unit.notes if note.has_file]
     if not files:
         return None
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    "📄 " + (note.file_name or _("file without a name"))[:40],
+                    f"📄 {_shorten(unit.name, 24)}: "
+                    + _shorten(note.file_name or _("file without a name"), 36),
                     callback_data=f"prf:{note.id}",
                 )
             ]
-            for note in files[:FILE_BUTTONS]
+            for unit, note in files[:FILE_BUTTONS]
         ]
     )
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def _show_task_reports(update: Update, context: BotContext, task_id: int) -> None:

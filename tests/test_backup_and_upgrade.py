@@ -93,7 +93,15 @@ async def test_upgrade_from_the_first_schema_keeps_the_data(database_url: str) -
                 text("SELECT full_name, reachable, pending_input FROM members")
             )
         ).one()
-        report = (await connection.execute(text("SELECT done, note FROM task_reports"))).one()
+        # The report's note now lives in the notes table.
+        report = (
+            await connection.execute(
+                text(
+                    "SELECT r.done, n.note FROM task_reports r "
+                    "JOIN task_report_notes n ON n.report_id = r.id"
+                )
+            )
+        ).one()
         task = (await connection.execute(text("SELECT title, deadline FROM tasks"))).one()
         awards = (await connection.execute(text("SELECT count(*) FROM award_forms"))).scalar()
     await engine.dispose()

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import Task
-from tests.auxil.harness import BotHarness, Reply, button_data
+from tests.auxil.harness import BotHarness, Reply, button_data, buttons
 from tests.conftest import join, local, report_notes
 
 HEAD, OTHER_HEAD = 1501, 1502
@@ -85,7 +85,8 @@ async def test_notes_and_files_are_all_kept_and_shown_to_the_officer(
     assert "⏳ Phòng Nội vụ — chưa hoàn thành" in text
 
     # The file itself comes with its button.
-    [file_button] = button_data(shown.last_message(), "prf:")
+    [(label, file_button)] = [b for b in buttons(shown.last_message()) if b[1].startswith("prf:")]
+    assert label == "📄 UBND thị trấn Vĩnh An: bien-ban.pdf"
     received = await officer.press(shown.last_message(), file_button)
     [document] = [c for c in received.messages if c.method == "sendDocument"]
     assert document.params["document"] == "file-bien-ban.pdf"
