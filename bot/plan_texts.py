@@ -46,6 +46,10 @@ def plan_error_text(reason: str, path: Path | str) -> str:
             "exported from Word. Nothing was stored."
         ),
         "year": _("{path}: the plan's year was not found; give it with --year YYYY."),
+        "year-chat": _(
+            "{path}: the plan's year was not found. Write it in the title (\"… năm 2025\") and "
+            "send the document again, or import it with: tdkt-bot import-plan FILE --year YYYY"
+        ),
         "no-tasks": _(
             "{path} does not look like a TĐKT plan: no tasks were found. The bot reads tasks "
             "under headings 'Quý I' to 'Quý IV' (or '6 tháng đầu năm', 'Tháng 6', 'Thường "

@@ -280,3 +280,15 @@ async def test_other_formats_are_refused_saying_what_to_send(
     reply = await officer.send_document(name, content_bytes=content)
     assert expected in reply.text
     assert "Chưa lưu dữ liệu nào" in reply.text
+
+
+async def test_a_plan_without_a_year_is_told_where_to_write_it(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    officer = seeded.user(officer_id, "Bình")
+    await officer.send("/plan")
+    reply = await officer.send_document(
+        "ke-hoach.txt", content_bytes="KẾ HOẠCH\nThi đua\n\nQuý I:\n- Việc một\n".encode()
+    )
+    assert "chưa ghi năm của kế hoạch" in reply.text
+    assert "--year" in reply.text and "năm 2025" in reply.text
