@@ -47,7 +47,7 @@ def plan_error_text(reason: str, path: Path | str) -> str:
         ),
         "year": _("{path}: the plan's year was not found; give it with --year YYYY."),
         "year-chat": _(
-            "{path}: the plan's year was not found. Write it in the title (\"… năm 2025\") and "
+            '{path}: the plan\'s year was not found. Write it in the title ("… năm 2025") and '
             "send the document again, or import it with: tdkt-bot import-plan FILE --year YYYY"
         ),
         "no-tasks": _(
