@@ -620,8 +620,14 @@ class _Reader:
                 self.last.specs.append(timed["spec"])
             self.current = None
             return True
+        # "Phòng Nội vụ chủ trì, …" alone on an unmarked short line names the body of the task
+        # above; a marked item is a task of its own, whatever it says.
         if (who := _RESPONSIBLE_LINE.match(text)) or (
-            self.last is not None and (who := _CHAIRS_LINE.match(text))
+            self.last is not None
+            and marked is None
+            and not is_list_item
+            and len(text) <= 120
+            and (who := _CHAIRS_LINE.match(text))
         ):
             if self.last is None:
                 self.skip(text, SkipReason.NO_TASK)

@@ -138,3 +138,17 @@ def test_quarter_headings_in_their_usual_forms() -> None:
         (4, "Bốn Năm, việc không có dấu đầu dòng", date(2024, 12, 31)),
         (4, "Sáu, sau một dòng trống", date(2024, 12, 31)),
     ]
+
+
+def test_a_line_naming_the_chair_belongs_to_the_task_above_a_marked_one_is_a_task() -> None:
+    text = (
+        "KẾ HOẠCH\nCông tác thi đua, khen thưởng năm 2024\n\nII. NỘI DUNG\nQuý II\n"
+        "- Tổ chức tập huấn nghiệp vụ thi đua, khen thưởng\n"
+        "Phòng Nội vụ chủ trì, phối hợp các xã, thị trấn.\n"
+        "- UBND huyện chủ trì, phối hợp tổ chức Hội nghị điển hình tiên tiến\n"
+    )
+    plan = parse_plan_text(text)
+    assert [(t.title, t.responsible) for t in plan.tasks] == [
+        ("Tổ chức tập huấn nghiệp vụ thi đua, khen thưởng", "Phòng Nội vụ"),
+        ("UBND huyện chủ trì, phối hợp tổ chức Hội nghị điển hình tiên tiến", None),
+    ]
