@@ -95,9 +95,9 @@ def preview_lines(
     used = len(lines[0])
     hidden = 0
 
-    def add(line: str) -> None:
+    def add(line: str, *, always: bool = False) -> None:
         nonlocal used, hidden
-        if budget and used + len(line) > budget:
+        if budget and not always and used + len(line) > budget - 400:
             hidden += 1
             return
         used += len(line) + 1
@@ -111,7 +111,7 @@ def preview_lines(
         heading = _("Quarter {quarter}: {count} tasks, deadline {date}").format(
             quarter=QUARTERS[quarter - 1], count=len(tasks), date=format_date(default)
         )
-        add(f"<b>{heading}</b>" if markup else heading)
+        add(f"<b>{heading}</b>" if markup else heading, always=True)
         for task in tasks:
             notes = []
             if task.year_round:
@@ -123,7 +123,10 @@ def preview_lines(
             suffix = f" ({'; '.join(notes)})" if notes else ""
             add(f"  - {esc(task.title)}{suffix}")
     if parsed.skipped:
-        add(_("Lines skipped in the task sections ({count}):").format(count=len(parsed.skipped)))
+        add(
+            _("Lines skipped in the task sections ({count}):").format(count=len(parsed.skipped)),
+            always=True,
+        )
         for skipped in parsed.skipped:
             add(f"  × {esc(skipped.text)} — {skip_reason_text(skipped.reason)}")
     if hidden:
