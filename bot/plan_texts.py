@@ -46,6 +46,10 @@ def plan_error_text(reason: str, path: Path | str) -> str:
             "exported from Word. Nothing was stored."
         ),
         "year": _("{path}: the plan's year was not found; give it with --year YYYY."),
+        "year-chat": _(
+            '{path}: the plan\'s year was not found. Write it in the title ("… năm 2025") and '
+            "send the document again, or import it with: tdkt-bot import-plan FILE --year YYYY"
+        ),
         "no-tasks": _(
             "{path} does not look like a TĐKT plan: no tasks were found. The bot reads tasks "
             "under headings 'Quý I' to 'Quý IV' (or '6 tháng đầu năm', 'Tháng 6', 'Thường "
@@ -91,9 +95,9 @@ def preview_lines(
     used = len(lines[0])
     hidden = 0
 
-    def add(line: str) -> None:
+    def add(line: str, *, always: bool = False) -> None:
         nonlocal used, hidden
-        if budget and used + len(line) > budget:
+        if budget and not always and used + len(line) > budget - 400:
             hidden += 1
             return
         used += len(line) + 1
@@ -107,7 +111,7 @@ def preview_lines(
         heading = _("Quarter {quarter}: {count} tasks, deadline {date}").format(
             quarter=QUARTERS[quarter - 1], count=len(tasks), date=format_date(default)
         )
-        add(f"<b>{heading}</b>" if markup else heading)
+        add(f"<b>{heading}</b>" if markup else heading, always=True)
         for task in tasks:
             notes = []
             if task.year_round:
@@ -119,7 +123,10 @@ def preview_lines(
             suffix = f" ({'; '.join(notes)})" if notes else ""
             add(f"  - {esc(task.title)}{suffix}")
     if parsed.skipped:
-        add(_("Lines skipped in the task sections ({count}):").format(count=len(parsed.skipped)))
+        add(
+            _("Lines skipped in the task sections ({count}):").format(count=len(parsed.skipped)),
+            always=True,
+        )
         for skipped in parsed.skipped:
             add(f"  × {esc(skipped.text)} — {skip_reason_text(skipped.reason)}")
     if hidden:

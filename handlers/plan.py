@@ -190,7 +190,9 @@ async def document_received(update: Update, context: BotContext) -> None:
     try:
         parsed = await _parse(content, name)
     except PlanParseError as error:
-        await answer(update, plan_error_text(error.reason, Path(name).name))
+        # In the chat there is no --year to give: say where the year goes instead.
+        reason = "year-chat" if error.reason == "year" else error.reason
+        await answer(update, plan_error_text(reason, Path(name).name))
         return
     digest = hashlib.sha256(content).hexdigest()
     previews = _previews(context)

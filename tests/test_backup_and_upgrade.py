@@ -102,10 +102,15 @@ async def test_upgrade_from_the_first_schema_keeps_the_data(database_url: str) -
                 )
             )
         ).one()
-        task = (await connection.execute(text("SELECT title, deadline FROM tasks"))).one()
+        task = (
+            await connection.execute(
+                text("SELECT title, deadline, year_round, responsible FROM tasks")
+            )
+        ).one()
         awards = (await connection.execute(text("SELECT count(*) FROM award_forms"))).scalar()
     await engine.dispose()
     assert tuple(member) == ("Nguyễn Văn An", True, None)
     assert tuple(report) == (True, "Đã xong")
     assert task[0] == "Tổ chức Hội nghị" and str(task[1]) == "2020-06-30"
+    assert (bool(task[2]), task[3]) == (False, None)
     assert awards == 10

@@ -102,6 +102,8 @@ class _Line:
     is_list_item: bool = False
     # A Word paragraph never runs on into the next one, as a wrapped line of a .txt does.
     own_paragraph: bool = False
+    # The level of a Word list paragraph (0 outermost): items nest by it.
+    list_level: int = 0
 
 
 @dataclass
@@ -227,12 +229,18 @@ def _docx_body(content: bytes) -> list[_Block]:
 def _paragraph_line(paragraph: object) -> _Line:
     p = paragraph._p  # type: ignore[attr-defined]
     numbered = p.pPr is not None and p.pPr.numPr is not None
+    level = 0
+    if numbered and p.pPr.numPr.ilvl is not None and p.pPr.numPr.ilvl.val is not None:
+        level = int(p.pPr.numPr.ilvl.val)
     style_id = p.pPr.pStyle.val if p.pPr is not None and p.pPr.pStyle is not None else ""
     if not numbered and style_id:
         style = paragraph.style  # type: ignore[attr-defined]
         name = (style.name if style is not None else "") or ""
         numbered = "List" in name
-    return _Line(paragraph.text, numbered, own_paragraph=True)  # type: ignore[attr-defined]
+        # "List Bullet 2", "List Number 3": the second, third level.
+        if numbered and name[-1:].isdigit():
+            level = int(name[-1]) - 1
+    return _Line(paragraph.text, numbered, own_paragraph=True, list_level=level)  # type: ignore[attr-defined]
 
 
 def _pdf_lines(content: bytes) -> list[_Block]:
@@ -587,12 +595,12 @@ class _Reader:
 
     def line(self, block: _Line, title_seen: bool) -> bool:
         """Reads one line; False at the end of the plan's body ("Nơi nhận")."""
-        keep_going = self._line(block.text, block.is_list_item, title_seen)
+        keep_going = self._line(block.text, block.is_list_item, title_seen, block.list_level)
         if block.own_paragraph:
             self.current = None
         return keep_going
 
-    def _line(self, raw: str, is_list_item: bool, title_seen: bool) -> bool:
+    def _line(self, raw: str, is_list_item: bool, title_seen: bool, level: int = 0) -> bool:
         text = clean(raw)
         if not text:
             self.current = None
@@ -620,8 +628,14 @@ class _Reader:
                 self.last.specs.append(timed["spec"])
             self.current = None
             return True
+        # "Phòng Nội vụ chủ trì, …" alone on an unmarked short line names the body of the task
+        # above; a marked item is a task of its own, whatever it says.
         if (who := _RESPONSIBLE_LINE.match(text)) or (
-            self.last is not None and (who := _CHAIRS_LINE.match(text))
+            self.last is not None
+            and marked is None
+            and not is_list_item
+            and len(text) <= 120
+            and (who := _CHAIRS_LINE.match(text))
         ):
             if self.last is None:
                 self.skip(text, SkipReason.NO_TASK)
@@ -633,7 +647,7 @@ class _Reader:
             self.current = None
             return True
         if marked is None and is_list_item:
-            marked = ("list", text)
+            marked = (f"list{level}", text)
         if marked is None:
             if self.current is not None:
                 self.current.parts.append(text)

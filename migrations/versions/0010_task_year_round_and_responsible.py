@@ -21,14 +21,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tasks") as batch:
-        batch.add_column(
-            sa.Column("year_round", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch.add_column(sa.Column("responsible", sa.String(length=300), nullable=True))
+    # Plain ADD COLUMN, not a batch copy: on SQLite a batch recreates the table, and dropping
+    # the old one cascades to the task reports.
+    op.add_column(
+        "tasks", sa.Column("year_round", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column("tasks", sa.Column("responsible", sa.String(length=300), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tasks") as batch:
-        batch.drop_column("responsible")
-        batch.drop_column("year_round")
+    # DROP COLUMN in place (SQLite 3.35+) for the same reason.
+    op.drop_column("tasks", "responsible")
+    op.drop_column("tasks", "year_round")

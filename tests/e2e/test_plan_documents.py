@@ -280,3 +280,37 @@ async def test_other_formats_are_refused_saying_what_to_send(
     reply = await officer.send_document(name, content_bytes=content)
     assert expected in reply.text
     assert "Chưa lưu dữ liệu nào" in reply.text
+
+
+async def test_a_plan_without_a_year_is_told_where_to_write_it(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    officer = seeded.user(officer_id, "Bình")
+    await officer.send("/plan")
+    reply = await officer.send_document(
+        "ke-hoach.txt", content_bytes="KẾ HOẠCH\nThi đua\n\nQuý I:\n- Việc một\n".encode()
+    )
+    assert "chưa ghi năm của kế hoạch" in reply.text
+    assert "--year" in reply.text and "năm 2025" in reply.text
+
+
+async def test_a_long_plan_preview_fits_one_message(seeded: BotHarness, officer_id: int) -> None:
+    """160 long tasks and a skipped line: every quarter and the skipped count are still shown,
+    the rest is counted, and the message stays within Telegram's 4,096 characters."""
+    quarters = "".join(
+        f"Quý {q}\n"
+        + "".join(f"- Nhiệm vụ {i} của quý {q}: {'nội dung chi tiết ' * 8}\n" for i in range(40))
+        for q in (1, 2, 3, 4)
+    )
+    text = "KẾ HOẠCH\nThi đua năm 2024\n\nII. NỘI DUNG\nMột đoạn mở đầu.\n\n" + quarters
+    officer = seeded.user(officer_id, "Bình")
+    await officer.send("/plan")
+    preview = await officer.send_document("ke-hoach-dai.txt", content_bytes=text.encode())
+    message = preview.last_message()["text"]
+    assert len(message) < 4096
+    for quarter in ("I", "II", "III", "IV"):
+        assert f"Quý {quarter}: 40 nhiệm vụ" in message
+    assert "Các dòng bỏ qua trong phần nhiệm vụ (1):" in message
+    assert "… và " in message
+    imported = await officer.press(preview.last_message(), "pl:ok")
+    assert "Đã lưu: 160 nhiệm vụ mới" in imported.text

@@ -138,3 +138,38 @@ def test_quarter_headings_in_their_usual_forms() -> None:
         (4, "Bốn Năm, việc không có dấu đầu dòng", date(2024, 12, 31)),
         (4, "Sáu, sau một dòng trống", date(2024, 12, 31)),
     ]
+
+
+def test_a_line_naming_the_chair_belongs_to_the_task_above_a_marked_one_is_a_task() -> None:
+    text = (
+        "KẾ HOẠCH\nCông tác thi đua, khen thưởng năm 2024\n\nII. NỘI DUNG\nQuý II\n"
+        "- Tổ chức tập huấn nghiệp vụ thi đua, khen thưởng\n"
+        "Phòng Nội vụ chủ trì, phối hợp các xã, thị trấn.\n"
+        "- UBND huyện chủ trì, phối hợp tổ chức Hội nghị điển hình tiên tiến\n"
+    )
+    plan = parse_plan_text(text)
+    assert [(t.title, t.responsible) for t in plan.tasks] == [
+        ("Tổ chức tập huấn nghiệp vụ thi đua, khen thưởng", "Phòng Nội vụ"),
+        ("UBND huyện chủ trì, phối hợp tổ chức Hội nghị điển hình tiên tiến", None),
+    ]
+
+
+def test_word_list_levels_nest_items_under_their_heading(tmp_path: Path) -> None:
+    """Word numbering with no marker in the text: a level-2 item belongs to the level-1 item
+    above it, whose time it takes."""
+    document = Document()
+    for text in ("KẾ HOẠCH", "Công tác thi đua, khen thưởng năm 2024", "II. NỘI DUNG"):
+        document.add_paragraph(text)
+    document.add_paragraph("Công tác khen thưởng (Quý IV/2024)", style="List Number")
+    document.add_paragraph("Tổng hợp hồ sơ khen thưởng tổng kết năm", style="List Bullet 2")
+    document.add_paragraph("Trình Hội đồng Thi đua - Khen thưởng xét", style="List Bullet 2")
+    path = tmp_path / "ke-hoach.docx"
+    document.save(str(path))
+    plan = parse_plan_file(path)
+    assert [(t.quarter, t.title, t.deadline) for t in plan.tasks] == [
+        (4, "Tổng hợp hồ sơ khen thưởng tổng kết năm", date(2024, 12, 31)),
+        (4, "Trình Hội đồng Thi đua - Khen thưởng xét", date(2024, 12, 31)),
+    ]
+    assert [(s.text, s.reason) for s in plan.skipped] == [
+        ("Công tác khen thưởng (Quý IV/2024)", "heading")
+    ]
