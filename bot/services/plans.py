@@ -133,12 +133,8 @@ async def import_plan(
             entity="plan",
             entity_id=plan.id,
             member=member,
-            details={
-                "year": parsed.year,
-                "tasks_created": created,
-                "tasks_updated": updated,
-                "changes": changes[:50],
-            },
+            details={"year": parsed.year, "tasks_created": created}
+            | ({"tasks_updated": updated, "changes": changes[:50]} if updated else {}),
         )
     await session.commit()
     return PlanImportResult(
