@@ -108,7 +108,18 @@ async def test_upgrade_from_the_first_schema_keeps_the_data(database_url: str) -
             )
         ).one()
         awards = (await connection.execute(text("SELECT count(*) FROM award_forms"))).scalar()
+        # Links survive too: SQLite rebuilds a table to alter it, and with foreign keys on,
+        # dropping the old one set these to NULL (0002 rebuilt clusters and members).
+        links = (
+            await connection.execute(
+                text(
+                    "SELECT u.cluster_id, r.reported_by_id FROM units u, task_reports r "
+                    "WHERE u.id = 1 AND r.id = 1"
+                )
+            )
+        ).one()
     await engine.dispose()
+    assert tuple(links) == (1, 1)
     assert tuple(member) == ("Nguyễn Văn An", True, None)
     assert tuple(report) == (True, "Đã xong")
     assert task[0] == "Tổ chức Hội nghị" and str(task[1]) == "2020-06-30"
