@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("the plan's year (overrides the year the document states, with a warning)"),
     )
     plan.add_argument("--dry-run", action="store_true", help=_("show what would be stored"))
+    plan.add_argument(
+        "--apply-audience",
+        action="store_true",
+        help=_(
+            "give the tasks whose responsible body names units of the directory only to those "
+            "units (as the preview proposes); without it every task is for every unit"
+        ),
+    )
     plan.set_defaults(handler=cmd_import_plan)
 
     units = commands.add_parser("import-units", help=_("load units and clusters from CSV or XLSX"))
@@ -387,7 +395,9 @@ async def _with_session(settings: Settings, work: Callable[..., Awaitable[int]])
 
 def cmd_import_plan(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.plan_texts import preview_lines, stored_text, year_warning
+    from bot.db import make_engine, make_sessionmaker
+    from bot.plan_texts import preview_lines, proposals_note, stored_text, year_warning
+    from bot.services.plan_audience import ProposedAudience, load_directory, propose_audiences
     from bot.services.plan_parser import PlanParseError, parse_plan_file
     from bot.services.plans import import_plan
 
@@ -401,18 +411,57 @@ def cmd_import_plan(settings: Settings, args: argparse.Namespace) -> int:
     warning = year_warning(parsed)
     if warning:
         print(warning, file=sys.stderr)
-    for line in preview_lines(parsed, markup=False):
-        print(line)
-    if args.dry_run:
-        print(_("Dry run: nothing was stored."))
-        return EXIT_OK
+    named = any(task.responsible for task in parsed.tasks)
 
-    async def work(session: object) -> int:
-        result = await import_plan(session, parsed, now=SystemClock().now())  # type: ignore[arg-type]
-        print(stored_text(result))
-        return EXIT_OK
+    async def work() -> int:
+        # A dry run stores nothing: it reads the directory (for the proposed audiences) only
+        # from a database that is already up to date, and previews without it otherwise.
+        readable = True
+        if not args.dry_run:
+            await _migrate(settings)
+        elif named:
+            try:
+                await _require_current_schema(settings)
+            except UserError:
+                readable = False
+        else:
+            readable = False
+        engine = make_engine(settings.database_url) if readable else None
+        try:
+            proposals: dict[int, ProposedAudience] = {}
+            if engine is not None:
+                async with make_sessionmaker(engine)() as session:
+                    proposals = propose_audiences(parsed, await load_directory(session))
+            for line in preview_lines(parsed, markup=False, proposals=proposals):
+                print(line)
+            note = proposals_note(proposals, command_line=True)
+            if note and not args.apply_audience:
+                print(note)
+            if named and engine is None and args.dry_run:
+                print(
+                    _(
+                        "No audiences are proposed: the unit directory cannot be read from a "
+                        "database that is not up to date."
+                    )
+                )
+            if args.dry_run:
+                print(_("Dry run: nothing was stored."))
+                return EXIT_OK
+            assert engine is not None
+            async with make_sessionmaker(engine)() as session:
+                result = await import_plan(
+                    session,
+                    parsed,
+                    now=SystemClock().now(),
+                    audiences=proposals if args.apply_audience else None,
+                )
+            print(stored_text(result))
+            return EXIT_OK
+        finally:
+            if engine is not None:
+                await engine.dispose()
 
-    return asyncio.run(_with_session(settings, work))
+    return asyncio.run(work())
 
 
 def plan_error_text(reason: str, path: Path) -> str:

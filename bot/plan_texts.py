@@ -4,10 +4,12 @@ line and for /plan alike) and why a document was refused."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.i18n import _, format_date
 from bot.services.deadlines import quarter_end
+from bot.services.plan_audience import ProposedAudience
 from bot.services.plan_parser import MAX_PARAGRAPHS, ParsedPlan, SkipReason
 from bot.services.plans import PlanImportResult
 
@@ -79,11 +81,17 @@ def year_warning(parsed: ParsedPlan) -> str | None:
 
 
 def preview_lines(
-    parsed: ParsedPlan, *, markup: bool, title_width: int = 0, budget: int = 0
+    parsed: ParsedPlan,
+    *,
+    markup: bool,
+    title_width: int = 0,
+    budget: int = 0,
+    proposals: dict[int, ProposedAudience] | None = None,
 ) -> list[str]:
-    """Each quarter with its tasks, their deadlines (where not the quarter's) and responsible
-    bodies, then the lines skipped inside the task sections with the reason. With a budget (in
-    characters) the tasks and skipped lines past it are counted, not listed."""
+    """Each quarter with its tasks, their deadlines (where not the quarter's), responsible
+    bodies and proposed audiences (`proposals`, by index in parsed.tasks), then the lines skipped
+    inside the task sections with the reason. With a budget (in characters) the tasks and
+    skipped lines past it are counted, not listed."""
 
     def esc(text: str) -> str:
         if title_width and len(text) > title_width:
@@ -104,7 +112,8 @@ def preview_lines(
         lines.append(line)
 
     for quarter in range(1, 5):
-        tasks = parsed.tasks_in(quarter)
+        indexed = [(i, task) for i, task in enumerate(parsed.tasks) if task.quarter == quarter]
+        tasks = [task for _i, task in indexed]
         if not tasks:
             continue
         default = quarter_end(parsed.year, quarter)
@@ -112,7 +121,7 @@ def preview_lines(
             quarter=QUARTERS[quarter - 1], count=len(tasks), date=format_date(default)
         )
         add(f"<b>{heading}</b>" if markup else heading, always=True)
-        for task in tasks:
+        for index, task in indexed:
             notes = []
             if task.year_round:
                 notes.append(_("year-round, due {date}").format(date=format_date(task.deadline)))
@@ -122,6 +131,9 @@ def preview_lines(
                 notes.append(_("responsible: {body}").format(body=esc(task.responsible)))
             suffix = f" ({'; '.join(notes)})" if notes else ""
             add(f"  - {esc(task.title)}{suffix}")
+            proposal = (proposals or {}).get(index)
+            if proposal is not None:
+                add("    " + proposal_text(proposal, esc))
     if parsed.skipped:
         add(
             _("Lines skipped in the task sections ({count}):").format(count=len(parsed.skipped)),
@@ -139,6 +151,28 @@ def preview_lines(
     return lines
 
 
+def proposal_text(proposal: ProposedAudience, esc: Callable[[str], str] = str) -> str:
+    return _("→ proposed for: {body} ({count} units)").format(
+        body=esc(proposal.label), count=proposal.unit_count
+    )
+
+
+def proposals_note(proposals: dict[int, ProposedAudience], *, command_line: bool) -> str | None:
+    """Under the preview: how many tasks have a proposed audience and how to confirm it."""
+    if not proposals:
+        return None
+    if command_line:
+        return _(
+            "{count} tasks name units of the directory as responsible: import with "
+            "--apply-audience to give them only to those units; without it every task is for "
+            "every unit."
+        ).format(count=len(proposals))
+    return _(
+        "{count} tasks name units of the directory as responsible: import and assign them as "
+        "proposed, or give every task to all units."
+    ).format(count=len(proposals))
+
+
 def stored_text(result: PlanImportResult) -> str:
     """What an import stored: new, updated and unchanged tasks, and those the document lacks."""
     text = _("Stored: {created} new tasks, {unchanged} already present.").format(
@@ -152,4 +186,8 @@ def stored_text(result: PlanImportResult) -> str:
         text += " " + _(
             "{count} stored tasks are not in this document; they were kept with their reports."
         ).format(count=result.tasks_not_in_document)
+    if result.tasks_narrowed:
+        text += " " + _("{count} tasks were given the proposed units.").format(
+            count=result.tasks_narrowed
+        )
     return text

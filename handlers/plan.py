@@ -14,13 +14,21 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import _, format_date, quarter_numeral
-from bot.plan_texts import plan_error_text, preview_lines, stored_text
+from bot.plan_texts import plan_error_text, preview_lines, proposals_note, stored_text
 from bot.services import plans as service
 from bot.services.deadlines import ROMAN_QUARTERS
+from bot.services.plan_audience import ProposedAudience, load_directory, propose_audiences
 from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_bytes
 from bot.services.plans import TaskEdit, TaskEditResult
 from handlers import plan_close
-from handlers.common import BotContext, answer, decimal_id, officer_required, set_pending
+from handlers.common import (
+    BotContext,
+    answer,
+    callback_parts,
+    decimal_id,
+    officer_required,
+    set_pending,
+)
 from handlers.deadlines import task_picker
 from handlers.pending import on_cancel, on_pending
 from models import Task
@@ -36,8 +44,10 @@ PREVIEWS_KEY = "plan-previews"
 PREVIEWS_KEPT = 16
 QUARTERS = ("I", "II", "III", "IV")
 # Button data: pl:a (add) then pl:q:QUARTER; pl:r / pl:n / pl:u (rename, narrow, all units)
-# then the task picker pl:t:ACTION:ID with its pages pl:p:ACTION:PAGE; pl:ok / pl:x (import).
+# then the task picker pl:t:ACTION:ID with its pages pl:p:ACTION:PAGE; pl:ok / pl:x (import),
+# pl:ok:p (import, and give the tasks that name units the units they name).
 PICKER_ACTIONS = ("r", "n", "u")
+IMPORT_BUTTONS = (["ok"], ["ok", "p"], ["x"])
 
 
 def edit_menu(closable: list[int] | None = None) -> InlineKeyboardMarkup:
@@ -63,9 +73,33 @@ def plan_usage() -> str:
     )
 
 
-def preview_text(parsed: ParsedPlan) -> str:
-    """The plan as understood, within one Telegram message."""
-    return "\n".join(preview_lines(parsed, markup=True, title_width=110, budget=3600))
+def preview_text(parsed: ParsedPlan, proposals: dict[int, ProposedAudience] | None = None) -> str:
+    """The plan as understood, with the audiences proposed, within one Telegram message."""
+    lines = preview_lines(parsed, markup=True, title_width=110, budget=3400, proposals=proposals)
+    note = proposals_note(proposals or {}, command_line=False)
+    return "\n".join([*lines, note] if note else lines)
+
+
+def import_buttons(proposals: dict[int, ProposedAudience]) -> InlineKeyboardMarkup:
+    """Import (as proposed, or for every unit) or cancel."""
+    cancel = InlineKeyboardButton(_("✖️ Cancel"), callback_data="pl:x")
+    if not proposals:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(_("✅ Import"), callback_data="pl:ok"), cancel]]
+        )
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(_("✅ Import and assign as proposed"), callback_data="pl:ok:p")],
+            [InlineKeyboardButton(_("✅ Import, assign to every unit"), callback_data="pl:ok")],
+            [cancel],
+        ]
+    )
+
+
+async def _proposals(context: BotContext, parsed: ParsedPlan) -> dict[int, ProposedAudience]:
+    async with context.app_ctx.session() as session:
+        directory = await load_directory(session)
+    return propose_audiences(parsed, directory)
 
 
 @officer_required
@@ -205,18 +239,8 @@ async def document_received(update: Update, context: BotContext) -> None:
         member,
         {"kind": "plan-confirm", "file_id": document.file_id, "name": name, "sha256": digest},
     )
-    await answer(
-        update,
-        preview_text(parsed),
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(_("✅ Import"), callback_data="pl:ok"),
-                    InlineKeyboardButton(_("✖️ Cancel"), callback_data="pl:x"),
-                ]
-            ]
-        ),
-    )
+    proposals = await _proposals(context, parsed)
+    await answer(update, preview_text(parsed, proposals), reply_markup=import_buttons(proposals))
 
 
 async def _confirmed_plan(context: BotContext, pending: dict[str, object]) -> ParsedPlan | None:
@@ -248,25 +272,31 @@ async def plan_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     member = context.member
     assert query is not None and member is not None
-    if query.data not in ("pl:ok", "pl:x"):
+    button = callback_parts(query.data, "pl")
+    if button not in IMPORT_BUTTONS:
         await edit_button(update, context)
         return
+    assert button is not None
     pending = member.pending_input or {}
     if pending.get("kind") != "plan-confirm":
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     await query.answer()
     await set_pending(context, member, None)
-    if query.data == "pl:x":
+    if button == ["x"]:
         await answer(update, _("Cancelled. Nothing was changed."))
         return
     parsed = await _confirmed_plan(context, pending)
     if parsed is None:
         await answer(update, _("The file could not be downloaded; please send it again."))
         return
+    # The proposals are read again against the directory as it is now, as the preview did.
+    audiences = await _proposals(context, parsed) if button == ["ok", "p"] else None
     ctx = context.app_ctx
     async with ctx.session() as session:
-        result = await service.import_plan(session, parsed, now=ctx.now(), member=member)
+        result = await service.import_plan(
+            session, parsed, now=ctx.now(), member=member, audiences=audiences
+        )
     await answer(update, stored_text(result))
 
 

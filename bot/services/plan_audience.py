@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +55,8 @@ class ProposedAudience:
     cluster_ids: frozenset[int]
     kinds: frozenset[str]
     label: str
+    # How many of the directory's active units it reaches (when it was proposed).
+    unit_count: int = 0
 
     def units_in(self, directory: Directory) -> list[DirectoryUnit]:
         """The directory's units this audience reaches."""
@@ -300,7 +302,8 @@ def propose_audience(responsible: str | None, directory: Directory) -> ProposedA
     proposal = ProposedAudience(
         frozenset(units), frozenset(clusters), frozenset(kinds), "; ".join(parts)
     )
-    return proposal if proposal.units_in(directory) else None
+    reached = len(proposal.units_in(directory))
+    return replace(proposal, unit_count=reached) if reached else None
 
 
 def propose_audiences(parsed: ParsedPlan, directory: Directory) -> dict[int, ProposedAudience]:

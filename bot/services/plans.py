@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
 from bot.services.deadlines import quarter_end
+from bot.services.plan_audience import ProposedAudience
 from bot.services.plan_parser import MAX_TASK_TITLE, ParsedPlan, ParsedTask
 from models import Cluster, Member, Plan, Task, TaskAudience, Unit
 
@@ -25,6 +26,8 @@ class PlanImportResult:
     tasks_updated: int = 0
     # Stored tasks of this plan that the document no longer has: kept, with their reports.
     tasks_not_in_document: int = 0
+    # Tasks given the audience proposed from their responsible body (when confirmed).
+    tasks_narrowed: int = 0
 
 
 # A corrected title still names the same task when this much of it is the same.
@@ -67,10 +70,17 @@ def _match_tasks(stored: list[Task], parsed: list[ParsedTask]) -> dict[int, Task
 
 
 async def import_plan(
-    session: AsyncSession, parsed: ParsedPlan, *, now: datetime, member: Member | None = None
+    session: AsyncSession,
+    parsed: ParsedPlan,
+    *,
+    now: datetime,
+    member: Member | None = None,
+    audiences: dict[int, ProposedAudience] | None = None,
 ) -> PlanImportResult:
     """Stores the plan. Importing it again changes nothing; a corrected version updates the
-    titles, deadlines and responsible bodies of the tasks it still has (see _match_tasks)."""
+    titles, deadlines and responsible bodies of the tasks it still has (see _match_tasks).
+    `audiences` ({index in parsed.tasks: proposal}, confirmed by the officer) narrows those tasks
+    that are still for every unit; a task already narrowed keeps its audience."""
     plan = await session.scalar(
         select(Plan).where(Plan.year == parsed.year, Plan.title == parsed.title)
     )
@@ -90,23 +100,28 @@ async def import_plan(
     created = updated = 0
     changes: list[dict[str, object]] = []
     positions: dict[int, int] = {}
+    to_narrow: list[tuple[Task, ProposedAudience]] = []
     for index, parsed_task in enumerate(parsed.tasks):
         position = positions[parsed_task.quarter] = positions.get(parsed_task.quarter, 0) + 1
         task = matched.get(index)
+        proposal = (audiences or {}).get(index)
         if task is None:
-            session.add(
-                Task(
-                    plan_id=plan.id,
-                    quarter=parsed_task.quarter,
-                    position=position,
-                    title=parsed_task.title,
-                    deadline=parsed_task.deadline,
-                    year_round=parsed_task.year_round,
-                    responsible=parsed_task.responsible,
-                )
+            task = Task(
+                plan_id=plan.id,
+                quarter=parsed_task.quarter,
+                position=position,
+                title=parsed_task.title,
+                deadline=parsed_task.deadline,
+                year_round=parsed_task.year_round,
+                responsible=parsed_task.responsible,
             )
+            session.add(task)
             created += 1
+            if proposal is not None:
+                to_narrow.append((task, proposal))
             continue
+        if proposal is not None:
+            to_narrow.append((task, proposal))
         after = {
             "title": parsed_task.title,
             "deadline": parsed_task.deadline,
@@ -125,7 +140,8 @@ async def import_plan(
                     "after": {k: str(v) for k, v in after.items() if v != before[k]},
                 }
             )
-    if created or updated or created_plan:
+    narrowed = await _narrow(session, to_narrow)
+    if created or updated or created_plan or narrowed:
         audit.record(
             session,
             at=now,
@@ -134,7 +150,8 @@ async def import_plan(
             entity_id=plan.id,
             member=member,
             details={"year": parsed.year, "tasks_created": created}
-            | ({"tasks_updated": updated, "changes": changes[:50]} if updated else {}),
+            | ({"tasks_updated": updated, "changes": changes[:50]} if updated else {})
+            | ({"tasks_narrowed": narrowed} if narrowed else {}),
         )
     await session.commit()
     return PlanImportResult(
@@ -144,7 +161,44 @@ async def import_plan(
         len(parsed.tasks) - created - updated,
         updated,
         len(stored) - len(matched),
+        narrowed,
     )
+
+
+async def _narrow(session: AsyncSession, proposals: list[tuple[Task, ProposedAudience]]) -> int:
+    """Gives each task still for every unit its proposed audience: its units and clusters, and
+    the active units of its kinds as they are now (a unit added later is not in it). Returns
+    how many tasks were narrowed."""
+    if not proposals:
+        return 0
+    await session.flush()
+    narrowed_ids = set(
+        await session.scalars(
+            select(TaskAudience.task_id).where(
+                TaskAudience.task_id.in_([task.id for task, _p in proposals])
+            )
+        )
+    )
+    kinds = {kind for _t, proposal in proposals for kind in proposal.kinds}
+    units_of_kind: dict[str, list[int]] = {}
+    if kinds:
+        for unit_id, kind in await session.execute(
+            select(Unit.id, Unit.kind).where(Unit.active, Unit.kind.in_(kinds))
+        ):
+            units_of_kind.setdefault(kind, []).append(unit_id)
+    count = 0
+    for task, proposal in proposals:
+        if task.id in narrowed_ids:
+            continue
+        unit_ids = set(proposal.unit_ids)
+        for kind in proposal.kinds:
+            unit_ids.update(units_of_kind.get(kind, []))
+        for unit_id in sorted(unit_ids):
+            session.add(TaskAudience(task_id=task.id, unit_id=unit_id))
+        for cluster_id in sorted(proposal.cluster_ids):
+            session.add(TaskAudience(task_id=task.id, cluster_id=cluster_id))
+        count += 1
+    return count
 
 
 async def plan_for_year(session: AsyncSession, year: int) -> Plan | None:
