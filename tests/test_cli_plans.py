@@ -113,3 +113,73 @@ def test_the_dry_run_preview(tmp_path: Path) -> None:
         "thuộc mục quý nào và không ghi thời gian thực hiện" in lines
     )
     assert lines[-1] == "Chạy thử: chưa lưu dữ liệu nào."
+
+
+def test_proposed_audiences_on_the_command_line(database_url: str) -> None:
+    """The dry run shows the units each task names; --apply-audience gives the tasks to them,
+    and without it every task is for every unit."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from bot.db import make_engine, make_sessionmaker
+    from models import Plan, Task, TaskAudience
+    from tests.test_cli import UNITS_CSV
+
+    plan = CORPUS / "12-huyen-giao-viec-2020.txt"
+    env = {"TDKT_DATABASE_URL": database_url}
+    assert tdkt("import-units", str(UNITS_CSV), env=env).returncode == 0
+    dry = tdkt("import-plan", str(plan), "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "    → đề xuất giao: UBND các xã, thị trấn (3 đơn vị)" in dry.stdout
+    assert "    → đề xuất giao: Cụm thi đua số 2 (1 đơn vị)" in dry.stdout
+    assert "nhập với --apply-audience để chỉ giao các nhiệm vụ này" in dry.stdout
+
+    async def narrowed() -> list[int]:
+        engine = make_engine(database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                rows = await session.execute(
+                    select(Plan.number, func.count(func.distinct(TaskAudience.task_id)))
+                    .join(Task, Task.plan_id == Plan.id)
+                    .outerjoin(TaskAudience, TaskAudience.task_id == Task.id)
+                    .group_by(Plan.number)
+                )
+                return [count for _number, count in rows.all()]
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(narrowed()) == []  # the dry run stored nothing
+    plain = tdkt("import-plan", str(plan), env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert "Đã lưu: 7 nhiệm vụ mới, 0 nhiệm vụ đã có." in plain.stdout
+    assert "nhập với --apply-audience" in plain.stdout
+    assert asyncio.run(narrowed()) == [0]  # every task for every unit, as before
+
+    # Applied later: the tasks still for every unit get the units they name.
+    stored = tdkt("import-plan", str(plan), "--apply-audience", env={**env, "TDKT_LANGUAGE": "en"})
+    assert stored.returncode == 0, stored.stderr
+    assert "Stored: 0 new tasks, 7 already present. 6 tasks were given the proposed units." in (
+        stored.stdout
+    )
+    assert "--apply-audience to give" not in stored.stdout
+    assert asyncio.run(narrowed()) == [6]
+    again = tdkt("import-plan", str(plan), "--apply-audience", env={**env, "TDKT_LANGUAGE": "en"})
+    assert "Stored: 0 new tasks, 7 already present.\n" in again.stdout  # nothing more to do
+
+
+def test_a_dry_run_without_a_database_previews_without_proposals(tmp_path: Path) -> None:
+    missing = tmp_path / "none.sqlite"
+    dry = tdkt(
+        "import-plan",
+        str(CORPUS / "12-huyen-giao-viec-2020.txt"),
+        "--dry-run",
+        env={"TDKT_DATABASE_URL": f"sqlite:///{missing}", "TDKT_LANGUAGE": "en"},
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert "proposed for" not in dry.stdout
+    assert (
+        "No audiences are proposed: the unit directory cannot be read from a database that is "
+        "not up to date." in dry.stdout
+    )
+    assert not missing.exists()
