@@ -7,7 +7,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.i18n import _, format_date
+from bot.i18n import _, format_date, ngettext
 from bot.services.deadlines import quarter_end
 from bot.services.plan_audience import ProposedAudience
 from bot.services.plan_parser import MAX_PARAGRAPHS, ParsedPlan, SkipReason
@@ -152,9 +152,11 @@ def preview_lines(
 
 
 def proposal_text(proposal: ProposedAudience, esc: Callable[[str], str] = str) -> str:
-    return _("→ proposed for: {body} ({count} units)").format(
-        body=esc(proposal.label), count=proposal.unit_count
-    )
+    return ngettext(
+        "→ proposed for: {body} ({count} unit)",
+        "→ proposed for: {body} ({count} units)",
+        proposal.unit_count,
+    ).format(body=esc(proposal.label), count=proposal.unit_count)
 
 
 def proposals_note(proposals: dict[int, ProposedAudience], *, command_line: bool) -> str | None:
@@ -162,14 +164,21 @@ def proposals_note(proposals: dict[int, ProposedAudience], *, command_line: bool
     if not proposals:
         return None
     if command_line:
-        return _(
+        return ngettext(
+            "{count} task names units of the directory as responsible: import with "
+            "--apply-audience to give it only to those units; without it every task is for "
+            "every unit.",
             "{count} tasks name units of the directory as responsible: import with "
             "--apply-audience to give them only to those units; without it every task is for "
-            "every unit."
+            "every unit.",
+            len(proposals),
         ).format(count=len(proposals))
-    return _(
+    return ngettext(
+        "{count} task names units of the directory as responsible: import and assign it as "
+        "proposed, or give every task to all units.",
         "{count} tasks name units of the directory as responsible: import and assign them as "
-        "proposed, or give every task to all units."
+        "proposed, or give every task to all units.",
+        len(proposals),
     ).format(count=len(proposals))
 
 
@@ -187,7 +196,9 @@ def stored_text(result: PlanImportResult) -> str:
             "{count} stored tasks are not in this document; they were kept with their reports."
         ).format(count=result.tasks_not_in_document)
     if result.tasks_narrowed:
-        text += " " + _("{count} tasks were given the proposed units.").format(
-            count=result.tasks_narrowed
-        )
+        text += " " + ngettext(
+            "{count} task was given the proposed units.",
+            "{count} tasks were given the proposed units.",
+            result.tasks_narrowed,
+        ).format(count=result.tasks_narrowed)
     return text
