@@ -87,6 +87,7 @@ FIELDS = {
     "task": N_("task"),
     "task_id": N_("task"),
     "tasks_created": N_("tasks created"),
+    "tasks_narrowed": N_("tasks given the proposed units"),
     "tasks_updated": N_("tasks updated"),
     "title": N_("title"),
     "unit": N_("unit"),
