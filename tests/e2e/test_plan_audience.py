@@ -126,3 +126,24 @@ async def test_a_plan_naming_no_unit_keeps_the_single_import_button(
     preview = await officer.send_document(plan.name, content_bytes=plan.read_bytes())
     assert "đề xuất giao" not in preview.text
     assert buttons(preview.last_message()) == [("✅ Nhập kế hoạch", "pl:ok"), ("✖️ Hủy", "pl:x")]
+
+
+async def test_the_import_buttons_are_for_the_officer_and_only_once(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    shown = await _preview(seeded, officer_id)
+    preview = shown["reply"].last_message()
+    head = seeded.user(1905, "Tâm")
+    await join(seeded, head, "TT-VA")
+    refused = await head.press(preview, "pl:ok:p")
+    assert "Xin lỗi, lệnh này chỉ dành cho cán bộ phụ trách TĐKT." in refused.alerts
+    for forged in ("pl:ok:x", "pl:ok:p:1", "pl:okp"):
+        answer = await shown["officer"].press(preview, forged)
+        assert "Nút này không còn hiệu lực." in answer.alerts, forged
+        assert not answer.messages, forged
+    stored = await shown["officer"].press(preview, "pl:ok:p")
+    assert "Đã giao 6 nhiệm vụ" in stored.text
+    again = await shown["officer"].press(preview, "pl:ok:p")
+    assert "Nút này không còn hiệu lực." in again.alerts
+    async with seeded.ctx.session() as session:
+        assert len(list(await session.scalars(select(Plan)))) == 2  # the seeded plan and this one
