@@ -75,6 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
     units.add_argument("file", type=Path, metavar="FILE")
     units.set_defaults(handler=cmd_import_units)
 
+    awards = commands.add_parser(
+        "import-awards", help=_("load awards already conferred (the history) from CSV or XLSX")
+    )
+    awards.add_argument("file", type=Path, metavar="FILE")
+    awards.set_defaults(handler=cmd_import_awards)
+
+    ratings = commands.add_parser(
+        "import-ratings", help=_("load yearly ratings of task completion from CSV or XLSX")
+    )
+    ratings.add_argument("file", type=Path, metavar="FILE")
+    ratings.set_defaults(handler=cmd_import_ratings)
+
     remind = commands.add_parser("remind", help=_("run the reminder pass once"))
     remind.add_argument(
         "--at",
@@ -477,6 +489,107 @@ def unit_sheet_error_text(error: object, path: Path) -> str:
             "{path}, row {row}: unknown kind '{value}'. Use commune, ward, township, agency, "
             "school, enterprise, other (or xã, phường, thị trấn, cơ quan, trường học, "
             "doanh nghiệp, khác)."
+        ),
+    }
+    return texts[error.reason].format(path=path, row=error.row, value=error.value)
+
+
+def cmd_import_awards(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.history_import import import_awards, read_award_rows
+
+    return _import_history(settings, args.file, read_award_rows, import_awards, "awards")
+
+
+def cmd_import_ratings(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.history_import import import_ratings, read_rating_rows
+
+    return _import_history(settings, args.file, read_rating_rows, import_ratings, "ratings")
+
+
+def _import_history(
+    settings: Settings,
+    path: Path,
+    read: Callable[[Path], list[object]],
+    store: Callable[..., Awaitable[object]],
+    what: str,
+) -> int:
+    from bot.clock import SystemClock
+    from bot.services.history_import import HistorySheetError
+
+    if not path.is_file():
+        raise UserError(_("File not found: {path}").format(path=path))
+    try:
+        rows = read(path)
+    except HistorySheetError as error:
+        raise UserError(history_sheet_error_text(error, path, what)) from error
+
+    async def work(session: object) -> int:
+        try:
+            result = await store(session, rows, now=SystemClock().now())
+        except HistorySheetError as error:
+            raise UserError(history_sheet_error_text(error, path, what)) from error
+        template = (
+            _("Awards: {created} created, {updated} updated, {unchanged} unchanged.")
+            if what == "awards"
+            else _("Ratings: {created} created, {updated} updated, {unchanged} unchanged.")
+        )
+        print(template.format(**vars(result)))
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
+def history_sheet_error_text(error: object, path: Path, what: str) -> str:
+    from bot.services.history_import import HistorySheetError
+
+    assert isinstance(error, HistorySheetError)
+    columns = (
+        _(
+            "The columns are kind, name, unit, award, year, and optionally position, "
+            "decision_no, decision_date, authority, thematic, code."
+        )
+        if what == "awards"
+        else _("The columns are kind, name, unit, year, rating, and optionally code, discipline.")
+    )
+    texts = {
+        "format": _("{path}: use a .csv or .xlsx file."),
+        "encoding": _("{path}: the CSV file must be saved as UTF-8."),
+        "empty": _("{path}: the sheet has no rows."),
+        "columns": _("{path}: missing columns: {value}.") + " " + columns,
+        "blank": _(
+            "{path}, row {row}: the unit, the award and (for a person) the name must not be empty."
+        ),
+        "too-long": _("{path}, row {row}: '{value}' is too long."),
+        "duplicate": _("{path}, row {row}: {value} appears twice."),
+        "fields": _(
+            "{path}, row {row}: more fields than the {value} columns; put a name that "
+            "contains a comma in double quotes."
+        ),
+        "kind": _(
+            "{path}, row {row}: unknown kind '{value}'. Use individual or collective (cá nhân, "
+            "tập thể)."
+        ),
+        "year": _("{path}, row {row}: '{value}' is not a year like 2024 (or a period 2023-2024)."),
+        "date": _("{path}, row {row}: '{value}' is not a date like 15/01/2025."),
+        "thematic": _(
+            "{path}, row {row}: '{value}' in the thematic column; write x for a thematic or "
+            "one-off award, or nothing."
+        ),
+        "discipline": _(
+            "{path}, row {row}: '{value}' in the discipline column; write x for an open "
+            "disciplinary case, or nothing."
+        ),
+        "rating": _(
+            "{path}, row {row}: unknown rating '{value}'. Use htxs, htt, ht, kht (hoàn thành "
+            "xuất sắc nhiệm vụ, hoàn thành tốt nhiệm vụ, hoàn thành nhiệm vụ, không hoàn thành "
+            "nhiệm vụ)."
+        ),
+        "unit": _(
+            "{path}, row {row}: there is no unit with the code {value}; nothing was stored."
+        ),
+        "award": _(
+            "{path}, row {row}: '{value}' is not in the award catalogue (a name or a code "
+            "from /awards); nothing was stored."
         ),
     }
     return texts[error.reason].format(path=path, row=error.row, value=error.value)
