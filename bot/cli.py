@@ -87,6 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
     ratings.add_argument("file", type=Path, metavar="FILE")
     ratings.set_defaults(handler=cmd_import_ratings)
 
+    eligibility = commands.add_parser(
+        "eligibility", help=_("check a person's or a unit's history against an award's rules")
+    )
+    eligibility.add_argument(
+        "--person", metavar="NAME", help=_("the person's full name (leave out for the unit)")
+    )
+    eligibility.add_argument("--unit", required=True, metavar="CODE", help=_("the unit's code"))
+    eligibility.add_argument(
+        "--award", required=True, metavar="AWARD", help=_("a catalogue code or name")
+    )
+    eligibility.add_argument(
+        "--year",
+        type=int,
+        metavar="YYYY",
+        help=_("the year of the achievements (default: last year until March, then this year)"),
+    )
+    eligibility.set_defaults(handler=cmd_eligibility)
+
     remind = commands.add_parser("remind", help=_("run the reminder pass once"))
     remind.add_argument(
         "--at",
@@ -243,6 +261,7 @@ def config_error_text(error: ConfigError) -> str:
         "authority-level": _(
             "TDKT_AUTHORITY_LEVEL: '{value}' is not one of commune, province, agency."
         ),
+        "rules-file": _("TDKT_RULES_FILE: '{value}' is not a file."),
     }
     return texts.get(error.reason, texts["missing-token"]).format(value=error.value)
 
@@ -537,6 +556,65 @@ def _import_history(
         return EXIT_OK
 
     return asyncio.run(_with_session(settings, work))
+
+
+def cmd_eligibility(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock, local_today
+    from bot.eligibility_texts import assessment_lines
+    from bot.services.eligibility import (
+        RulesError,
+        achievement_year,
+        assess,
+        find_award,
+        load_rules,
+    )
+    from models import Target, Unit
+
+    try:
+        rules = load_rules(settings.rules_file)
+    except RulesError as error:
+        raise UserError(rules_error_text(error)) from error
+    today = local_today(SystemClock(), settings.tz)
+    year: int = args.year or achievement_year(today)
+    target = Target.INDIVIDUAL if args.person else Target.COLLECTIVE
+
+    async def work(session: object) -> int:
+        from sqlalchemy import select
+
+        unit = await session.scalar(select(Unit).where(Unit.code == args.unit.strip()))  # type: ignore[attr-defined]
+        if unit is None:
+            raise UserError(_("There is no unit with the code {code}.").format(code=args.unit))
+        award = await find_award(session, rules, args.award, target)  # type: ignore[arg-type]
+        if award is None:
+            text = (
+                _("'{award}' is not an award for a person in the catalogue (see /awards).")
+                if args.person
+                else _("'{award}' is not an award for a unit in the catalogue (see /awards).")
+            )
+            raise UserError(text.format(award=args.award))
+        assessment = await assess(
+            session,  # type: ignore[arg-type]
+            rules,
+            unit_id=unit.id,
+            person_name=args.person,
+            award=award,
+            year=year,
+            on=today,
+        )
+        for line in assessment_lines(assessment, rules):
+            print(line)
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
+def rules_error_text(error: object) -> str:
+    from bot.services.eligibility import RulesError
+
+    assert isinstance(error, RulesError)
+    return _("The rule file {path} cannot be used: {detail}").format(
+        path=error.path, detail=error.detail
+    )
 
 
 def history_sheet_error_text(error: object, path: Path, what: str) -> str:

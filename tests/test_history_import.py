@@ -95,3 +95,141 @@ def test_a_wrong_row_is_named_and_nothing_is_stored(
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == f"{sheet}, {expected}"
     assert asyncio.run(history_counts(url)) == (0, 0, 0)
+
+
+def test_eligibility_from_the_command_line(database_url: str) -> None:
+    """The verdict first (in the CLI's language), then one line per reason naming its article;
+    exit 0 whatever the verdict."""
+    env = {"TDKT_DATABASE_URL": database_url, "TDKT_LANGUAGE": "vi"}
+    for command, sheet in (
+        ("import-units", UNITS_CSV),
+        ("import-awards", AWARDS_CSV),
+        ("import-ratings", RATINGS_CSV),
+    ):
+        assert tdkt(command, str(sheet), env=env).returncode == 0
+
+    lacking = tdkt(
+        "eligibility",
+        "--person",
+        "Nguyễn Văn An",
+        "--unit",
+        "X-TP",
+        "--award",
+        "CSTD-TINH",
+        "--year",
+        "2025",
+        env=env,
+    )
+    assert lacking.returncode == 0, lacking.stderr
+    lines = lacking.stdout.strip().splitlines()
+    assert lines[0] == "chưa đủ điều kiện"
+    assert lines[1] == (
+        "Chiến sĩ thi đua cấp tỉnh cần 3 năm liên tục đạt Chiến sĩ thi đua cơ sở (Điều 22 Luật "
+        "Thi đua, khen thưởng 2022); hồ sơ có 2023, 2024 — chưa có 2025."
+    )
+
+    enough = tdkt(
+        "eligibility",
+        "--person",
+        "trần thị  bình",
+        "--unit",
+        "X-TP",
+        "--award",
+        "Chiến sĩ thi đua cấp tỉnh",
+        "--year",
+        "2024",
+        env={**env, "TDKT_LANGUAGE": "en"},
+    )
+    assert enough.returncode == 0, enough.stderr
+    assert enough.stdout.splitlines()[0] == "eligible"
+    assert "(Điều 22 Luật Thi đua, khen thưởng 2022)" in enough.stdout
+
+    collective = tdkt(
+        "eligibility",
+        "--unit",
+        "X-TP",
+        "--award",
+        "TTLDXS",
+        "--year",
+        "2024",
+        env={**env, "TDKT_LANGUAGE": "en"},
+    )
+    assert collective.returncode == 0, collective.stderr
+    assert collective.stdout.splitlines()[0] == "eligible"
+    assert "2 of the unit's 2 people rated for 2024 are Advanced Worker" in collective.stdout
+
+    # The 2021 Bằng khen was thematic: it is named as not counted.
+    thematic = tdkt(
+        "eligibility",
+        "--person",
+        "Lê Văn Cường",
+        "--unit",
+        "PGD",
+        "--award",
+        "BK-TTG-CN",
+        "--year",
+        "2024",
+        env={**env, "TDKT_LANGUAGE": "en"},
+    )
+    assert thematic.stdout.splitlines()[0] == "not eligible"
+    assert "Thematic or one-off awards (2021) do not count toward higher awards" in thematic.stdout
+
+    stranger = tdkt(
+        "eligibility",
+        "--person",
+        "Ngô Văn Dũng",
+        "--unit",
+        "X-TP",
+        "--award",
+        "LDTT",
+        env={**env, "TDKT_LANGUAGE": "en"},
+    )
+    assert stranger.returncode == 0, stranger.stderr
+    assert stranger.stdout.splitlines()[0] == "unknown"
+
+    wrong = tdkt(
+        "eligibility",
+        "--unit",
+        "X-TP",
+        "--award",
+        "Huy hiệu lạ",
+        env={**env, "TDKT_LANGUAGE": "en"},
+    )
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip().splitlines()[-1] == (
+        "'Huy hiệu lạ' is not an award for a unit in the catalogue (see /awards)."
+    )
+
+
+def test_a_province_rule_file_overrides_the_national_rule(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    env = {"TDKT_DATABASE_URL": url, "TDKT_LANGUAGE": "en"}
+    assert tdkt("import-units", str(UNITS_CSV), env=env).returncode == 0
+    assert tdkt("import-awards", str(AWARDS_CSV), env=env).returncode == 0
+    ask = ("eligibility", "--person", "Nguyễn Văn An", "--unit", "X-TP", "--award", "CSTD-TINH")
+    assert tdkt(*ask, "--year", "2024", env=env).stdout.splitlines()[0] == "not eligible"
+
+    province = tmp_path / "tinh.toml"
+    province.write_text(
+        '[[rule]]\naward = "CSTD-TINH"\narticle = "Quyết định 12/2025/QĐ-UBND, Điều 8"\n'
+        'effective_from = "2025-07-01"\ncertain = true\n'
+        'checks = [{ type = "consecutive", awards = ["CSTDCS"], count = 2 }]\n',
+        encoding="utf-8",
+    )
+    overridden = tdkt(*ask, "--year", "2024", env={**env, "TDKT_RULES_FILE": str(province)})
+    assert overridden.stdout.splitlines()[0] == "eligible", overridden.stderr
+    assert "(Quyết định 12/2025/QĐ-UBND, Điều 8)" in overridden.stdout
+
+    missing = tdkt(*ask, env={**env, "TDKT_RULES_FILE": str(tmp_path / "none.toml")})
+    assert missing.returncode == 1
+    assert missing.stderr.strip().splitlines()[-1] == (
+        f"TDKT_RULES_FILE: '{tmp_path / 'none.toml'}' is not a file."
+    )
+    province.write_text("[[rule]\n", encoding="utf-8")
+    broken = tdkt(*ask, env={**env, "TDKT_RULES_FILE": str(province)})
+    assert broken.returncode == 1
+    assert (
+        broken.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"The rule file {province} cannot be used:")
+    )

@@ -496,6 +496,30 @@ async def assess(
     return evaluate(rules, award, history, year, on=on)
 
 
+async def find_award(session: AsyncSession, rules: RuleSet, text: str, target: str) -> str | None:
+    """The code of the award named by `text`: a catalogue code or name (Vietnamese or English)
+    for `target`, else a code or name the rules know (a form of a level this authority does
+    not confer, such as the Prime Minister's Bằng khen at a commune)."""
+    wanted = " ".join(text.casefold().split())
+
+    def same(*labels: str) -> bool:
+        return wanted in {" ".join(label.casefold().split()) for label in labels}
+
+    forms = await session.scalars(select(AwardForm).where(AwardForm.target == target))
+    matches = [form for form in forms if same(form.code, form.name_vi, form.name_en)]
+    matches.sort(key=lambda form: (not form.active, form.historical, form.position))
+    if matches:
+        return matches[0].code
+    suffix = "-CN" if target == "individual" else "-TT"
+    known = [
+        code
+        for code in rules.rules
+        if same(code, *rules.names.get(code, {}).values())
+        and (code.endswith(suffix) or not code.endswith(("-CN", "-TT")))
+    ]
+    return known[0] if len(known) == 1 else None
+
+
 def achievement_year(today: date) -> int:
     """The year whose achievements a nomination filed `today` is about: the year-end review is
     filed in the first quarter of the next year."""
