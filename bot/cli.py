@@ -885,7 +885,11 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     async def work(session: object) -> int:
         from bot.services.nomination_export import UnknownRound
 
-        extra = {"scope": scope} if args.what == "nominations" else {}
+        extra: dict[str, object] = (
+            {"scope": scope, "rules_file": settings.rules_file}
+            if args.what == "nominations"
+            else {}
+        )
         try:
             files = await build(
                 session,

@@ -3,6 +3,8 @@ each naming its article. Plain text (the caller escapes it for HTML)."""
 
 from __future__ import annotations
 
+import html
+
 from bot.i18n import _, current_language
 from bot.services.eligibility import Assessment, Outcome, Reason, RuleSet, Verdict
 
@@ -35,7 +37,9 @@ def _period(period: tuple[int, int]) -> str:
     return str(first) if first == last else f"{first}-{last}"
 
 
-def reason_line(reason: Reason, rules: RuleSet, award: str, year: int) -> str:
+def reason_line(
+    reason: Reason, rules: RuleSet, award: str, year: int, *, brief: bool = False
+) -> str:
     language = current_language()
     p = reason.params
     name = rules.name(award, language)
@@ -118,8 +122,9 @@ def reason_line(reason: Reason, rules: RuleSet, award: str, year: int) -> str:
             )
         else:
             lines.append(
-                _("{prior} of {period}, then {first}–{last} rated “{min}” or better ({article}).")
-                .format(**values)
+                _(
+                    "{prior} of {period}, then {first}–{last} rated “{min}” or better ({article})."
+                ).format(**values)
             )
         if "within" in p:
             lines.append(
@@ -159,8 +164,7 @@ def reason_line(reason: Reason, rules: RuleSet, award: str, year: int) -> str:
     if kind == "thematic":
         periods = ", ".join(_period(period) for period in p["periods"])
         return _(
-            "Thematic or one-off awards ({periods}) do not count toward higher awards "
-            "({article})."
+            "Thematic or one-off awards ({periods}) do not count toward higher awards ({article})."
         ).format(periods=periods, **values)
     if kind == "discipline":
         return _(
@@ -171,6 +175,8 @@ def reason_line(reason: Reason, rules: RuleSet, award: str, year: int) -> str:
         return _("For the council to judge (not checked): {text} ({article}).").format(
             text=p["text"], **values
         )
+    if kind == "uncertain" and brief:
+        return _("The source of this rule is not yet confirmed against the official text.")
     if kind == "uncertain":
         return _(
             "This rule could not be checked against the official text; confirm it before "
@@ -192,3 +198,33 @@ def assessment_lines(assessment: Assessment, rules: RuleSet) -> list[str]:
         reason_line(reason, rules, assessment.award, assessment.year)
         for reason in assessment.reasons
     ]
+
+
+def verdict_block(assessment: Assessment, rules: RuleSet, *, for_head: bool = False) -> str:
+    """The verdict for a chat (HTML): a heading, one bullet per reason, and for a unit head
+    the reminder that it only warns."""
+    heading = _("<b>Standard of the award, from the history ({year}): {verdict}</b>").format(
+        year=assessment.year, verdict=html.escape(verdict_word(assessment.verdict))
+    )
+    lines = [heading] + [
+        "• " + html.escape(reason_line(r, rules, assessment.award, assessment.year, brief=True))
+        for r in assessment.reasons
+    ]
+    if for_head and assessment.verdict is not Verdict.ELIGIBLE:
+        lines.append(
+            _("This is a warning only: you can still file the nomination; the council decides.")
+        )
+    return "\n".join(lines)
+
+
+def verdict_cell(assessment: Assessment | None, rules: RuleSet) -> str:
+    """The verdict for a cell of the nomination list: the verdict, then the reasons that are
+    not met or cannot be checked."""
+    if assessment is None:
+        return ""
+    lines = [verdict_word(assessment.verdict)] + [
+        reason_line(r, rules, assessment.award, assessment.year, brief=True)
+        for r in assessment.reasons
+        if r.outcome in (Outcome.NOT_MET, Outcome.UNKNOWN) or r.kind == "thematic"
+    ]
+    return "\n".join(lines)

@@ -173,6 +173,7 @@ async def nomination_scope_button(update: Update, context: BotContext) -> None:
                 language=current_language(),
                 authority=ctx.settings.authority,
                 scope=scope,
+                rules_file=ctx.settings.rules_file,
             )
     except UnknownRound:
         await query.answer(_("This round no longer exists."), show_alert=True)

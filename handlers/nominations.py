@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.eligibility_texts import verdict_block
 from bot.i18n import _, current_language, format_date
 from bot.services import nominations as service
+from bot.services.eligibility import RulesError, assess_nomination, load_rules
 from bot.services.nomination_labels import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -34,6 +37,7 @@ from handlers.common import (
 from handlers.pending import on_cancel, on_pending
 from models import AchievementKind, AwardForm, Nomination, Target
 
+logger = logging.getLogger(__name__)
 KINDS = [AchievementKind.YEARLY, AchievementKind.THEMATIC, AchievementKind.ADHOC]
 
 
@@ -428,7 +432,35 @@ async def nomination_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     await _settle(query.message, chosen_text(draft, action, step_pressed))
+    if action == "a":
+        await _warn_eligibility(update, context, draft)
     await _show_step(update, context, draft)
+
+
+async def _warn_eligibility(update: Update, context: BotContext, draft: Nomination) -> None:
+    """Once the form of award is chosen: the candidate's standing from the history (it warns,
+    it does not block)."""
+    block = await eligibility_block(context, draft, for_head=True)
+    if block:
+        await answer(update, block)
+
+
+async def eligibility_block(
+    context: BotContext, nomination: Nomination, *, for_head: bool = False
+) -> str:
+    """The verdict on the nomination's candidate for a chat (HTML), or "" when there is none
+    (no form chosen yet, or the rule file cannot be read: logged)."""
+    ctx = context.app_ctx
+    try:
+        rules = load_rules(ctx.settings.rules_file)
+    except RulesError:
+        logger.exception("eligibility rules cannot be read")
+        return ""
+    async with ctx.session() as session:
+        assessment = await assess_nomination(
+            session, rules, nomination, today=ctx.now().astimezone(ctx.settings.tz).date()
+        )
+    return verdict_block(assessment, rules, for_head=for_head) if assessment else ""
 
 
 async def _after_submit(update: Update, context: BotContext, result: service.SubmitResult) -> None:

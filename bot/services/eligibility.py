@@ -17,7 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.history_import import person_key
-from models import AwardForm, AwardRecord, Nomination, NominationStatus, Rating, YearRating
+from models import (
+    AwardForm,
+    AwardRecord,
+    Nomination,
+    NominationRound,
+    NominationStatus,
+    Rating,
+    YearRating,
+)
 
 RANK = {rating.value: rating.rank for rating in Rating}
 FILED = (NominationStatus.SUBMITTED.value, NominationStatus.APPROVED.value)
@@ -518,6 +526,40 @@ async def find_award(session: AsyncSession, rules: RuleSet, text: str, target: s
         and (code.endswith(suffix) or not code.endswith(("-CN", "-TT")))
     ]
     return known[0] if len(known) == 1 else None
+
+
+async def assess_nomination(
+    session: AsyncSession, rules: RuleSet, nomination: Nomination, *, today: date
+) -> Assessment | None:
+    """The verdict on a nomination's candidate for its form of award (None before the form is
+    chosen). The year is that of the achievements when the nomination was filed (or today, for
+    a draft); a collective's shares count the unit's filings of the round."""
+    if nomination.award_form_id is None:
+        return None
+    code = await session.scalar(
+        select(AwardForm.code).where(AwardForm.id == nomination.award_form_id)
+    )
+    individual = nomination.target == "individual"
+    if code is None or (individual and not nomination.nominee_name):
+        return None
+    round_id = nomination.round_id
+    if round_id is None:
+        round_id = await session.scalar(
+            select(NominationRound.id)
+            .where(NominationRound.open.is_(True))
+            .order_by(NominationRound.id.desc())
+            .limit(1)
+        )
+    return await assess(
+        session,
+        rules,
+        unit_id=nomination.unit_id,
+        person_name=nomination.nominee_name if individual else None,
+        award=code,
+        year=achievement_year(today),
+        on=today,
+        round_id=round_id,
+    )
 
 
 def achievement_year(today: date) -> int:

@@ -42,10 +42,17 @@ async def nomination_files(
     language: str,
     authority: str,
     scope: ExportScope | None = None,
+    rules_file: str | None = None,
 ) -> ReportFiles:
     """The nomination list of `scope` (raises UnknownRound for a round that does not exist)."""
     data = await nomination_export(
-        session, now=now, tz=tz, language=language, authority=authority, scope=scope
+        session,
+        now=now,
+        tz=tz,
+        language=language,
+        authority=authority,
+        scope=scope,
+        rules_file=rules_file,
     )
     with use_language(language):
         note = (

@@ -1,0 +1,134 @@
+"""Eligibility where it matters, through the real Application: the unit head sees the verdict
+with its article once the form of award is chosen (a warning: filing still works), the officer
+sees it on the review card, and the nomination list has a column for it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.services.history_import import (
+    import_awards,
+    import_ratings,
+    read_award_rows,
+    read_rating_rows,
+)
+from bot.services.nomination_export import nomination_export
+from models import Nomination, NominationStatus
+from tests.auxil.harness import BotHarness
+from tests.conftest import DATA, join, local
+from tests.e2e.test_nominations import click
+
+LACKING_2025 = (
+    "Chiến sĩ thi đua cấp tỉnh cần 3 năm liên tục đạt Chiến sĩ thi đua cơ sở (Điều 22 Luật "
+    "Thi đua, khen thưởng 2022); hồ sơ có 2023, 2024 — chưa có 2025."
+)
+
+
+async def _with_history(harness: BotHarness) -> None:
+    async with harness.ctx.session() as session:
+        now = harness.clock.now()
+        await import_awards(session, read_award_rows(DATA / "awards.csv"), now=now)
+        await import_ratings(session, read_rating_rows(DATA / "ratings.csv"), now=now)
+
+
+async def test_a_candidate_lacking_a_year_is_warned_and_the_officer_sees_it(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    # The year-end review of 2025, filed in January 2026.
+    seeded.clock.set(local(2026, 1, 12, 9))
+    await _with_history(seeded)
+    head = seeded.user(811, "Hạnh")
+    await join(seeded, head, "X-TP")
+    step = await head.send("/nominate")
+    step = await click(head, step, "Cá nhân")
+    step = await head.send("Nguyễn Văn An")
+    step = await head.send("Công chức văn hóa - xã hội")
+    step = await head.send("UBND xã Trị An")
+    assert "Chọn hình thức khen thưởng" in step.text
+    chosen = await click(head, step, "Chiến sĩ thi đua cấp tỉnh")
+    warning = next(t for t in chosen.texts if "Tiêu chuẩn của hình thức khen thưởng" in t)
+    assert warning.splitlines()[0] == (
+        "Tiêu chuẩn của hình thức khen thưởng theo hồ sơ (năm 2025): chưa đủ điều kiện"
+    )
+    assert "• " + LACKING_2025 in warning
+    assert "vẫn có thể gửi đề nghị" in warning
+    # It warns, it does not block: the next step is asked, and the nomination is filed.
+    assert "Loại thành tích" in chosen.texts[-1]
+    step = await click(head, chosen, "Thành tích thường xuyên")
+    step = await head.send("Ba năm liền hoàn thành xuất sắc nhiệm vụ.")
+    step = await click(head, step, "Xong")
+    done = await click(head, step, "Gửi đề nghị")
+    assert "Đã gửi đề nghị khen thưởng" in done.text
+
+    officer = seeded.user(officer_id, "Bình")
+    card = await officer.send("/review")
+    assert "Tên: Nguyễn Văn An" in card.text
+    assert "chưa đủ điều kiện" in card.text
+    assert LACKING_2025 in card.text
+
+    async with seeded.ctx.session() as session:
+        export = await nomination_export(
+            session, now=seeded.clock.now(), tz=seeded.ctx.settings.tz, language="vi"
+        )
+    [row] = export.rows
+    assert row.eligibility.splitlines() == ["chưa đủ điều kiện", LACKING_2025]
+
+
+async def test_a_candidate_meeting_the_standard_and_one_without_history(
+    seeded: BotHarness,
+) -> None:
+    seeded.clock.set(local(2025, 12, 10, 9))
+    await _with_history(seeded)
+    head = seeded.user(812, "Khánh", language_code="en")
+    await join(seeded, head, "X-TP")
+    step = await head.send("/nominate")
+    step = await click(head, step, "An individual")
+    step = await head.send("Trần Thị Bình")
+    step = await head.send("Accountant")
+    step = await head.send("UBND xã Trị An")
+    chosen = await click(head, step, "Provincial Emulation Soldier")
+    assert "Standard of the award, from the history (2025): not eligible" in chosen.text
+
+    # Nobody has loaded anything about this person: unknown, never eligible.
+    back = await click(head, chosen, "Back")
+    stranger = await click(head, back, "Advanced Worker")
+    assert "Standard of the award, from the history (2025): unknown" in stranger.text
+
+    async with seeded.ctx.session() as session:
+        drafts = list(await session.scalars(select(Nomination)))
+    assert drafts and all(d.status == NominationStatus.DRAFT.value for d in drafts)
+
+
+async def test_the_collective_share_counts_the_units_filings_of_the_round(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    """Tập thể lao động xuất sắc: the unit's people rated in 2025 are not in the history as
+    LĐTT yet; the unit's own filings of the round make up the share."""
+    seeded.clock.set(local(2025, 12, 1, 9))
+    officer = seeded.user(officer_id, "Bình")
+    await officer.send("/round open 31/12/2025 Tổng kết năm 2025")
+    ratings = DATA / "ratings-2025.csv"
+    async with seeded.ctx.session() as session:
+        await import_ratings(session, read_rating_rows(ratings), now=seeded.clock.now())
+    head = seeded.user(813, "Lan")
+    await join(seeded, head, "X-TA")
+    for name in ("Phạm Văn Một", "Phạm Văn Hai"):
+        step = await head.send("/nominate")
+        step = await click(head, step, "Cá nhân")
+        step = await head.send(name)
+        step = await head.send("Công chức")
+        step = await head.send("UBND xã Tân An")
+        step = await click(
+            head, step, "Chiến sĩ thi đua cơ sở" if "Một" in name else "Lao động tiên tiến"
+        )
+        step = await click(head, step, "Thành tích thường xuyên")
+        step = await head.send("Hoàn thành xuất sắc nhiệm vụ.")
+        step = await click(head, step, "Xong")
+        done = await click(head, step, "Gửi đề nghị")
+        assert "Đã gửi đề nghị khen thưởng" in done.text
+    step = await head.send("/nominate")
+    step = await click(head, step, "Tập thể")
+    step = await head.send("UBND xã Tân An")
+    chosen = await click(head, step, "Tập thể lao động xuất sắc")
+    assert "(năm 2025): đủ điều kiện" in chosen.text
+    assert "2/2 cá nhân được xếp loại năm 2025 của đơn vị đạt Lao động tiên tiến" in chosen.text
