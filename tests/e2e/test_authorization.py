@@ -158,6 +158,7 @@ COMMANDS = [
     Row("progress", "command", OFFICER_ONLY, "/progress 2", probe="/progress"),
     Row("review", "command", OFFICER_ONLY, "/review"),
     Row("awards", "command", OFFICER_ONLY, "/awards", probe="/awards off {award_code}"),
+    Row("decision", "command", OFFICER_ONLY, "/decision", probe="/decision all 9/QĐ 15/01/2021"),
     Row("round", "command", OFFICER_ONLY, "/round", probe="/round open 30/06/2020 Đợt giả mạo"),
     Row("export", "command", OFFICER_ONLY, "/export", probe="/export audit"),
     Row("broadcast", "command", OFFICER_ONLY, "/broadcast"),

@@ -13,7 +13,7 @@ from bot.services.history_import import (
     read_rating_rows,
 )
 from bot.services.nomination_export import nomination_export
-from models import Nomination, NominationStatus
+from models import AwardRecord, Nomination, NominationStatus
 from tests.auxil.harness import BotHarness
 from tests.conftest import DATA, join, local
 from tests.e2e.test_nominations import click
@@ -132,3 +132,59 @@ async def test_the_collective_share_counts_the_units_filings_of_the_round(
     chosen = await click(head, step, "Tập thể lao động xuất sắc")
     assert "(năm 2025): đủ điều kiện" in chosen.text
     assert "2/2 cá nhân được xếp loại năm 2025 của đơn vị đạt Lao động tiên tiến" in chosen.text
+
+
+async def test_the_decision_puts_approved_nominations_in_the_history(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    """Approved, then the officer records the decision: the award is in the history, counted by
+    the next check (the third CSTĐCS year makes CSTĐ cấp tỉnh possible)."""
+    seeded.clock.set(local(2026, 1, 12, 9))
+    await _with_history(seeded)
+    head = seeded.user(814, "Minh")
+    await join(seeded, head, "X-TP")
+    step = await head.send("/nominate")
+    step = await click(head, step, "Cá nhân")
+    step = await head.send("Nguyễn Văn An")
+    step = await head.send("Công chức văn hóa - xã hội")
+    step = await head.send("UBND xã Trị An")
+    step = await click(head, step, "Chiến sĩ thi đua cơ sở")
+    step = await click(head, step, "Thành tích thường xuyên")
+    step = await head.send("Hoàn thành xuất sắc nhiệm vụ năm 2025.")
+    step = await click(head, step, "Xong")
+    await click(head, step, "Gửi đề nghị")
+
+    officer = seeded.user(officer_id, "Bình")
+    refused = await officer.send("/decision 1 15/QĐ-UBND 20/01/2026")
+    assert "Chưa được phê duyệt nên chưa ghi nhận: #1." in refused.text
+    card = await officer.send("/review")
+    await click(officer, card, "Phê duyệt")
+    waiting = await officer.send("/decision")
+    assert "#1 Nguyễn Văn An — Chiến sĩ thi đua cơ sở" in waiting.text
+    bad = await officer.send("/decision 1 15/QĐ-UBND 32/01/2026")
+    assert "Cách dùng" in bad.text
+    recorded = await officer.send("/decision 1 15/QĐ-UBND 20/01/2026")
+    assert "Đã ghi nhận Quyết định 15/QĐ-UBND ngày 20/01/2026 cho 1 đề nghị: #1." in recorded.text
+    again = await officer.send("/decision all 15/QĐ-UBND 20/01/2026")
+    assert "Không có đề nghị nào đã được phê duyệt đang chờ quyết định." in again.text
+    twice = await officer.send("/decision 1 15/QĐ-UBND 20/01/2026")
+    assert "Đã ghi nhận trước đó, giữ nguyên: #1." in twice.text
+
+    async with seeded.ctx.session() as session:
+        records = list(
+            await session.scalars(
+                select(AwardRecord).where(AwardRecord.nomination_id.is_not(None))
+            )
+        )
+    assert [(r.person_name, r.year_from, r.decision_no, r.thematic) for r in records] == [
+        ("Nguyễn Văn An", 2025, "15/QĐ-UBND", False)
+    ]
+    # The next nomination of An for the provincial title finds three consecutive years.
+    step = await head.send("/nominate")
+    step = await click(head, step, "Cá nhân")
+    step = await head.send("Nguyễn Văn An")
+    step = await head.send("Công chức văn hóa - xã hội")
+    step = await head.send("UBND xã Trị An")
+    chosen = await click(head, step, "Chiến sĩ thi đua cấp tỉnh")
+    assert "(năm 2025): đủ điều kiện" in chosen.text
+    assert "3 năm liên tục đạt Chiến sĩ thi đua cơ sở: 2023, 2024, 2025" in chosen.text
