@@ -105,6 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     eligibility.set_defaults(handler=cmd_eligibility)
 
+    decision = commands.add_parser(
+        "decision", help=_("record the decision on approved nominations (the award history)")
+    )
+    decision.add_argument(
+        "nominations", metavar="NUMBERS", help=_("the nominations' numbers (3,5,8) or all")
+    )
+    decision.add_argument("--number", required=True, metavar="DECISION_NO")
+    decision.add_argument("--date", required=True, metavar="DD/MM/YYYY")
+    decision.add_argument(
+        "--authority", metavar="TEXT", help=_("who decided (default: TDKT_AUTHORITY)")
+    )
+    decision.set_defaults(handler=cmd_decision)
+
     remind = commands.add_parser("remind", help=_("run the reminder pass once"))
     remind.add_argument(
         "--at",
@@ -603,6 +616,56 @@ def cmd_eligibility(settings: Settings, args: argparse.Namespace) -> int:
         )
         for line in assessment_lines(assessment, rules):
             print(line)
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
+def cmd_decision(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.services.deadlines import parse_local_date
+    from bot.services.decisions import record_decision
+
+    text = args.nominations.strip()
+    numbers: list[int] | None = None
+    if text.lower() != "all":
+        parts = [part.strip().removeprefix("#") for part in text.split(",") if part.strip()]
+        if not parts or not all(p.isascii() and p.isdigit() and len(p) <= 9 for p in parts):
+            raise UserError(
+                _("'{value}' is not a list of nomination numbers like 3,5,8 (or all).").format(
+                    value=text
+                )
+            )
+        numbers = [int(part) for part in parts]
+    decided_on = parse_local_date(args.date)
+    if decided_on is None:
+        raise UserError(_("'{value}' is not a date like 15/01/2026.").format(value=args.date))
+    decision_no = args.number.strip()[:100]
+    if not decision_no:
+        raise UserError(_("The decision number must not be empty."))
+
+    async def work(session: object) -> int:
+        result = await record_decision(
+            session,  # type: ignore[arg-type]
+            None,
+            numbers,
+            decision_no=decision_no,
+            decision_date=decided_on,
+            authority=(args.authority or settings.authority).strip(),
+            now=SystemClock().now(),
+            tz=settings.tz,
+        )
+        print(
+            _(
+                "Recorded: {recorded}; already recorded: {already}; not approved: {refused}; "
+                "unknown numbers: {unknown}."
+            ).format(
+                recorded=", ".join(f"#{n.number}" for n in result.recorded) or "—",
+                already=", ".join(f"#{n}" for n in result.already) or "—",
+                refused=", ".join(f"#{n}" for n in result.not_approved) or "—",
+                unknown=", ".join(f"#{n}" for n in result.unknown) or "—",
+            )
+        )
         return EXIT_OK
 
     return asyncio.run(_with_session(settings, work))

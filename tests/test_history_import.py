@@ -4,6 +4,7 @@ and one clear line for a wrong row, with nothing stored."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,56 @@ def test_a_province_rule_file_overrides_the_national_rule(tmp_path: Path) -> Non
         .splitlines()[-1]
         .startswith(f"The rule file {province} cannot be used:")
     )
+
+
+def test_decision_from_the_command_line(database_url: str) -> None:
+    """An approved nomination joins the history with `tdkt-bot decision`; a wrong date is one
+    line; recording again changes nothing."""
+    asyncio.run(_approved_nomination(database_url))
+    env = {"TDKT_DATABASE_URL": database_url, "TDKT_LANGUAGE": "en"}
+    wrong = tdkt("decision", "1", "--number", "15/QĐ-UBND", "--date", "32/01/2026", env=env)
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip().splitlines()[-1] == "'32/01/2026' is not a date like 15/01/2026."
+    done = tdkt("decision", "1,7", "--number", "15/QĐ-UBND", "--date", "20/01/2026", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "Recorded: #1; already recorded: —; not approved: —; unknown numbers: #7."
+    )
+    again = tdkt("decision", "all", "--number", "15/QĐ-UBND", "--date", "20/01/2026", env=env)
+    assert again.stdout.strip() == (
+        "Recorded: —; already recorded: —; not approved: —; unknown numbers: —."
+    )
+    assert asyncio.run(history_counts(database_url))[0] == 1
+
+
+async def _approved_nomination(url: str) -> None:
+    from datetime import datetime
+
+    from bot.services.unit_import import import_units, read_unit_rows
+    from models import AwardForm, Nomination, Unit
+
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            now = datetime(2026, 1, 10, 2, tzinfo=UTC)
+            await import_units(session, read_unit_rows(UNITS_CSV), now=now)
+            unit = await session.scalar(select(Unit).where(Unit.code == "X-TP"))
+            form = await session.scalar(select(AwardForm).where(AwardForm.code == "CSTDCS"))
+            assert unit is not None and form is not None
+            session.add(
+                Nomination(
+                    number=1,
+                    unit_id=unit.id,
+                    target="individual",
+                    nominee_name="Nguyễn Văn An",
+                    award_form_id=form.id,
+                    achievement_kind="yearly",
+                    status="approved",
+                    submitted_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
