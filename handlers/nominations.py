@@ -25,6 +25,7 @@ from bot.services.nomination_labels import (
     number_of,
 )
 from bot.services.nominations import InputProblem, Step, SubmitOutcome
+from bot.services.suggestions import suggested_candidate
 from handlers.common import (
     BotContext,
     answer,
@@ -35,7 +36,7 @@ from handlers.common import (
     unit_member_required,
 )
 from handlers.pending import on_cancel, on_pending
-from models import AchievementKind, AwardForm, Nomination, Target
+from models import AchievementKind, AwardForm, Nomination, Target, Unit
 
 logger = logging.getLogger(__name__)
 KINDS = [AchievementKind.YEARLY, AchievementKind.THEMATIC, AchievementKind.ADHOC]
@@ -218,6 +219,54 @@ async def nominate(update: Update, context: BotContext) -> None:
                 title=html.escape(round_.title), date=format_date(round_.deadline)
             ),
         )
+    await _show_step(update, context, started.draft)
+
+
+@unit_member_required
+async def suggestion_button(update: Update, context: BotContext) -> None:
+    """sg:a|r:ID:FORM — start the suggested nomination, filled in from the history."""
+    query = update.callback_query
+    member = context.member
+    assert query is not None and member is not None
+    parts = callback_parts(query.data, "sg")
+    ids = [decimal_id(part) for part in parts[1:]] if parts and len(parts) == 3 else []
+    ctx = context.app_ctx
+    async with ctx.session() as session:
+        found = None
+        if parts and parts[0] in ("a", "r") and len(ids) == 2 and None not in ids:
+            found = await suggested_candidate(session, member, parts[0], ids[0], ids[1])  # type: ignore[arg-type]
+        if found is None:
+            await query.answer(_("This button is no longer valid."), show_alert=True)
+            return
+        round_ = await service.current_round(session)
+        if round_ is not None and not service.round_accepts(round_, ctx.today()):
+            await query.answer()
+            await answer(update, round_closed_text(round_.title, round_.deadline))
+            return
+        name, position, form = found
+        unit = await session.get(Unit, member.unit_id)
+        started = await service.start_prefilled(
+            session,
+            member,
+            target=form.target,
+            name=name or (unit.name if unit else None),
+            position=position,
+            workplace=unit.name if unit else None,
+            award_form_id=form.id,
+            now=ctx.now(),
+        )
+    await query.answer()
+    if started.resumed:
+        await answer(
+            update,
+            _(
+                "You have an unfinished nomination; please finish it or /cancel it before "
+                "starting the suggested one."
+            ),
+        )
+    else:
+        await answer(update, nomination_card(started.draft))
+        await _warn_eligibility(update, context, started.draft)
     await _show_step(update, context, started.draft)
 
 
@@ -615,5 +664,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("nominate", nominate))
     application.add_handler(CommandHandler("nominations", list_nominations))
     application.add_handler(CallbackQueryHandler(nomination_button, pattern=r"^nm:"))
+    application.add_handler(CallbackQueryHandler(suggestion_button, pattern=r"^sg:"))
     application.add_handler(CallbackQueryHandler(withdraw_button, pattern=r"^nw:"))
     application.add_handler(CallbackQueryHandler(edit_button, pattern=r"^ne:"))

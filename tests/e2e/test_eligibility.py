@@ -14,7 +14,7 @@ from bot.services.history_import import (
 )
 from bot.services.nomination_export import nomination_export
 from models import AwardRecord, Nomination, NominationStatus
-from tests.auxil.harness import BotHarness
+from tests.auxil.harness import BotHarness, button_data, html_to_text
 from tests.conftest import DATA, join, local
 from tests.e2e.test_nominations import click
 
@@ -188,3 +188,40 @@ async def test_the_decision_puts_approved_nominations_in_the_history(
     chosen = await click(head, step, "Chiến sĩ thi đua cấp tỉnh")
     assert "(năm 2025): đủ điều kiện" in chosen.text
     assert "3 năm liên tục đạt Chiến sĩ thi đua cơ sở: 2023, 2024, 2025" in chosen.text
+
+
+async def test_opening_a_round_suggests_higher_titles_to_the_right_head(
+    seeded: BotHarness, officer_id: int
+) -> None:
+    """Trần Thị Bình's third consecutive CSTĐCS year (2024) makes CSTĐ cấp tỉnh possible: the
+    head of her unit hears it once the year-end round opens, with a button that starts that
+    nomination filled in; the head of another unit hears nothing of it."""
+    seeded.clock.set(local(2024, 12, 2, 9))
+    await _with_history(seeded)
+    head = seeded.user(815, "Phúc")
+    await join(seeded, head, "X-TP")
+    other = seeded.user(816, "Quang")
+    await join(seeded, other, "PGD")
+    officer = seeded.user(officer_id, "Bình")
+    await officer.send("/round open 31/12/2024 Tổng kết năm 2024")
+    await seeded.drain()
+    [suggestion] = [
+        c for c in seeded.api.sent(815) if "tiêu chuẩn danh hiệu, hình thức khen thưởng" in c.text
+    ]
+    assert "năm 2024" in suggestion.text
+    assert (
+        "• Trần Thị Bình — Chiến sĩ thi đua cấp tỉnh (Điều 22 Luật Thi đua, khen thưởng 2022)"
+        in html_to_text(suggestion.text)
+    )
+    assert "Nguyễn Văn An" not in suggestion.text  # two years only
+    assert not [c for c in seeded.api.sent(816) if "lịch sử khen thưởng" in c.text]
+    [data] = button_data(suggestion.result, "sg:")
+    started = await head.press(suggestion.result, data)
+    assert "Tên: Trần Thị Bình" in started.text
+    assert "Chức vụ: Kế toán" in started.text
+    assert "Hình thức khen thưởng: Chiến sĩ thi đua cấp tỉnh" in started.text
+    assert "(năm 2024): đủ điều kiện" in started.text
+    assert "Loại thành tích" in started.texts[-1]
+    # Another unit's head cannot use the button.
+    forged = await other.press(suggestion.result, data)
+    assert any("không còn hiệu lực" in alert for alert in forged.alerts)
