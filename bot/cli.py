@@ -133,8 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help=_("write a report as .xlsx or .docx"))
     export.add_argument(
         "what",
-        choices=("nominations", "progress", "audit"),
-        metavar="progress|nominations|audit",
+        choices=("nominations", "progress", "audit", "suggestions"),
+        metavar="progress|nominations|audit|suggestions",
     )
     export.add_argument(
         "--out",
@@ -933,26 +933,35 @@ def _plain(text: str) -> str:
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.i18n import current_language
-    from bot.services.report_files import audit_files, nomination_files, progress_files
+    from bot.services.report_files import (
+        audit_files,
+        nomination_files,
+        progress_files,
+        suggestion_files,
+    )
 
     out: Path = args.out
     if out.suffix.lower() not in (".xlsx", ".docx"):
         raise UserError(_("{path}: the file name must end in .xlsx or .docx.").format(path=out))
     if not out.parent.is_dir():
         raise UserError(_("Folder not found: {path}").format(path=out.parent))
-    build = {"nominations": nomination_files, "progress": progress_files, "audit": audit_files}[
-        args.what
-    ]
+    build = {
+        "nominations": nomination_files,
+        "progress": progress_files,
+        "audit": audit_files,
+        "suggestions": suggestion_files,
+    }[args.what]
     scope = _nomination_scope(args)
 
     async def work(session: object) -> int:
+        from bot.services.eligibility import RulesError
         from bot.services.nomination_export import UnknownRound
 
-        extra: dict[str, object] = (
-            {"scope": scope, "rules_file": settings.rules_file}
-            if args.what == "nominations"
-            else {}
-        )
+        extra: dict[str, object] = {}
+        if args.what == "nominations":
+            extra = {"scope": scope, "rules_file": settings.rules_file}
+        elif args.what == "suggestions":
+            extra = {"rules_file": settings.rules_file}
         try:
             files = await build(
                 session,
@@ -966,6 +975,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             raise UserError(
                 _("No nomination round has the id {id}.").format(id=args.round_id)
             ) from error
+        except RulesError as error:
+            raise UserError(rules_error_text(error)) from error
         payload = files.by_suffix(out.suffix.lower())
         if payload is None:
             raise UserError(_("{path}: this report is written as .xlsx only.").format(path=out))

@@ -4,6 +4,9 @@ sees it on the review card, and the nomination list has a column for it."""
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.services.history_import import (
@@ -225,3 +228,26 @@ async def test_opening_a_round_suggests_higher_titles_to_the_right_head(
     # Another unit's head cannot use the button.
     forged = await other.press(suggestion.result, data)
     assert any("không còn hiệu lực" in alert for alert in forged.alerts)
+
+    # The officer gets the same across all units as a workbook.
+    exported = await officer.send("/export suggestions")
+    [upload] = [
+        seeded.api.uploads[c.result["document"]["file_id"]]
+        for c in exported.messages
+        if c.method == "sendDocument"
+    ]
+    name, payload = upload
+    assert name.startswith("goi-y-khen-thuong-2024-") and name.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(payload)).active
+    assert sheet is not None
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4)]
+    assert rows == [
+        ["Đơn vị", "Đối tượng đề nghị", "Chức vụ", "Hình thức khen thưởng", "Điều khoản"],
+        [
+            "X-TP UBND xã Trị An",
+            "Trần Thị Bình",
+            "Kế toán",
+            "Chiến sĩ thi đua cấp tỉnh",
+            "Điều 22 Luật Thi đua, khen thưởng 2022",
+        ],
+    ]
