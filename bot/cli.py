@@ -83,6 +83,49 @@ def build_parser() -> argparse.ArgumentParser:
     units.add_argument("file", type=Path, metavar="FILE")
     units.set_defaults(handler=cmd_import_units)
 
+    awards = commands.add_parser(
+        "import-awards", help=_("load awards already conferred (the history) from CSV or XLSX")
+    )
+    awards.add_argument("file", type=Path, metavar="FILE")
+    awards.set_defaults(handler=cmd_import_awards)
+
+    ratings = commands.add_parser(
+        "import-ratings", help=_("load yearly ratings of task completion from CSV or XLSX")
+    )
+    ratings.add_argument("file", type=Path, metavar="FILE")
+    ratings.set_defaults(handler=cmd_import_ratings)
+
+    eligibility = commands.add_parser(
+        "eligibility", help=_("check a person's or a unit's history against an award's rules")
+    )
+    eligibility.add_argument(
+        "--person", metavar="NAME", help=_("the person's full name (leave out for the unit)")
+    )
+    eligibility.add_argument("--unit", required=True, metavar="CODE", help=_("the unit's code"))
+    eligibility.add_argument(
+        "--award", required=True, metavar="AWARD", help=_("a catalogue code or name")
+    )
+    eligibility.add_argument(
+        "--year",
+        type=int,
+        metavar="YYYY",
+        help=_("the year of the achievements (default: last year until March, then this year)"),
+    )
+    eligibility.set_defaults(handler=cmd_eligibility)
+
+    decision = commands.add_parser(
+        "decision", help=_("record the decision on approved nominations (the award history)")
+    )
+    decision.add_argument(
+        "nominations", metavar="NUMBERS", help=_("the nominations' numbers (3,5,8) or all")
+    )
+    decision.add_argument("--number", required=True, metavar="DECISION_NO")
+    decision.add_argument("--date", required=True, metavar="DD/MM/YYYY")
+    decision.add_argument(
+        "--authority", metavar="TEXT", help=_("who decided (default: TDKT_AUTHORITY)")
+    )
+    decision.set_defaults(handler=cmd_decision)
+
     remind = commands.add_parser("remind", help=_("run the reminder pass once"))
     remind.add_argument(
         "--at",
@@ -98,8 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help=_("write a report as .xlsx or .docx"))
     export.add_argument(
         "what",
-        choices=("nominations", "progress", "audit"),
-        metavar="progress|nominations|audit",
+        choices=("nominations", "progress", "audit", "suggestions"),
+        metavar="progress|nominations|audit|suggestions",
     )
     export.add_argument(
         "--out",
@@ -239,6 +282,7 @@ def config_error_text(error: ConfigError) -> str:
         "authority-level": _(
             "TDKT_AUTHORITY_LEVEL: '{value}' is not one of commune, province, agency."
         ),
+        "rules-file": _("TDKT_RULES_FILE: '{value}' is not a file."),
     }
     return texts.get(error.reason, texts["missing-token"]).format(value=error.value)
 
@@ -531,6 +575,216 @@ def unit_sheet_error_text(error: object, path: Path) -> str:
     return texts[error.reason].format(path=path, row=error.row, value=error.value)
 
 
+def cmd_import_awards(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.history_import import import_awards, read_award_rows
+
+    return _import_history(settings, args.file, read_award_rows, import_awards, "awards")
+
+
+def cmd_import_ratings(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.history_import import import_ratings, read_rating_rows
+
+    return _import_history(settings, args.file, read_rating_rows, import_ratings, "ratings")
+
+
+def _import_history(
+    settings: Settings,
+    path: Path,
+    read: Callable[[Path], list[object]],
+    store: Callable[..., Awaitable[object]],
+    what: str,
+) -> int:
+    from bot.clock import SystemClock
+    from bot.services.history_import import HistorySheetError
+
+    if not path.is_file():
+        raise UserError(_("File not found: {path}").format(path=path))
+    try:
+        rows = read(path)
+    except HistorySheetError as error:
+        raise UserError(history_sheet_error_text(error, path, what)) from error
+
+    async def work(session: object) -> int:
+        try:
+            result = await store(session, rows, now=SystemClock().now())
+        except HistorySheetError as error:
+            raise UserError(history_sheet_error_text(error, path, what)) from error
+        template = (
+            _("Awards: {created} created, {updated} updated, {unchanged} unchanged.")
+            if what == "awards"
+            else _("Ratings: {created} created, {updated} updated, {unchanged} unchanged.")
+        )
+        print(template.format(**vars(result)))
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
+def cmd_eligibility(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock, local_today
+    from bot.eligibility_texts import assessment_lines
+    from bot.services.eligibility import (
+        RulesError,
+        achievement_year,
+        assess,
+        find_award,
+        load_rules,
+    )
+    from models import Target, Unit
+
+    try:
+        rules = load_rules(settings.rules_file)
+    except RulesError as error:
+        raise UserError(rules_error_text(error)) from error
+    today = local_today(SystemClock(), settings.tz)
+    year: int = args.year or achievement_year(today)
+    target = Target.INDIVIDUAL if args.person else Target.COLLECTIVE
+
+    async def work(session: object) -> int:
+        from sqlalchemy import select
+
+        unit = await session.scalar(select(Unit).where(Unit.code == args.unit.strip()))  # type: ignore[attr-defined]
+        if unit is None:
+            raise UserError(_("There is no unit with the code {code}.").format(code=args.unit))
+        award = await find_award(session, rules, args.award, target)  # type: ignore[arg-type]
+        if award is None:
+            text = (
+                _("'{award}' is not an award for a person in the catalogue (see /awards).")
+                if args.person
+                else _("'{award}' is not an award for a unit in the catalogue (see /awards).")
+            )
+            raise UserError(text.format(award=args.award))
+        assessment = await assess(
+            session,  # type: ignore[arg-type]
+            rules,
+            unit_id=unit.id,
+            person_name=args.person,
+            award=award,
+            year=year,
+            on=today,
+        )
+        for line in assessment_lines(assessment, rules):
+            print(line)
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
+def cmd_decision(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.services.deadlines import parse_local_date
+    from bot.services.decisions import record_decision
+
+    text = args.nominations.strip()
+    numbers: list[int] | None = None
+    if text.lower() != "all":
+        parts = [part.strip().removeprefix("#") for part in text.split(",") if part.strip()]
+        if not parts or not all(p.isascii() and p.isdigit() and len(p) <= 9 for p in parts):
+            raise UserError(
+                _("'{value}' is not a list of nomination numbers like 3,5,8 (or all).").format(
+                    value=text
+                )
+            )
+        numbers = [int(part) for part in parts]
+    decided_on = parse_local_date(args.date)
+    if decided_on is None:
+        raise UserError(_("'{value}' is not a date like 15/01/2026.").format(value=args.date))
+    decision_no = args.number.strip()[:100]
+    if not decision_no:
+        raise UserError(_("The decision number must not be empty."))
+
+    async def work(session: object) -> int:
+        result = await record_decision(
+            session,  # type: ignore[arg-type]
+            None,
+            numbers,
+            decision_no=decision_no,
+            decision_date=decided_on,
+            authority=(args.authority or settings.authority).strip(),
+            now=SystemClock().now(),
+            tz=settings.tz,
+        )
+        print(
+            _(
+                "Recorded: {recorded}; already recorded: {already}; not approved: {refused}; "
+                "unknown numbers: {unknown}."
+            ).format(
+                recorded=", ".join(f"#{n.number}" for n in result.recorded) or "—",
+                already=", ".join(f"#{n}" for n in result.already) or "—",
+                refused=", ".join(f"#{n}" for n in result.not_approved) or "—",
+                unknown=", ".join(f"#{n}" for n in result.unknown) or "—",
+            )
+        )
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
+def rules_error_text(error: object) -> str:
+    from bot.services.eligibility import RulesError
+
+    assert isinstance(error, RulesError)
+    return _("The rule file {path} cannot be used: {detail}").format(
+        path=error.path, detail=error.detail
+    )
+
+
+def history_sheet_error_text(error: object, path: Path, what: str) -> str:
+    from bot.services.history_import import HistorySheetError
+
+    assert isinstance(error, HistorySheetError)
+    columns = (
+        _(
+            "The columns are kind, name, unit, award, year, and optionally position, "
+            "decision_no, decision_date, authority, thematic, code."
+        )
+        if what == "awards"
+        else _("The columns are kind, name, unit, year, rating, and optionally code, discipline.")
+    )
+    texts = {
+        "format": _("{path}: use a .csv or .xlsx file."),
+        "encoding": _("{path}: the CSV file must be saved as UTF-8."),
+        "empty": _("{path}: the sheet has no rows."),
+        "columns": _("{path}: missing columns: {value}.") + " " + columns,
+        "blank": _(
+            "{path}, row {row}: the unit, the award and (for a person) the name must not be empty."
+        ),
+        "too-long": _("{path}, row {row}: '{value}' is too long."),
+        "duplicate": _("{path}, row {row}: {value} appears twice."),
+        "fields": _(
+            "{path}, row {row}: more fields than the {value} columns; put a name that "
+            "contains a comma in double quotes."
+        ),
+        "kind": _(
+            "{path}, row {row}: unknown kind '{value}'. Use individual or collective (cá nhân, "
+            "tập thể)."
+        ),
+        "year": _("{path}, row {row}: '{value}' is not a year like 2024 (or a period 2023-2024)."),
+        "date": _("{path}, row {row}: '{value}' is not a date like 15/01/2025."),
+        "thematic": _(
+            "{path}, row {row}: '{value}' in the thematic column; write x for a thematic or "
+            "one-off award, or nothing."
+        ),
+        "discipline": _(
+            "{path}, row {row}: '{value}' in the discipline column; write x for an open "
+            "disciplinary case, or nothing."
+        ),
+        "rating": _(
+            "{path}, row {row}: unknown rating '{value}'. Use htxs, htt, ht, kht (hoàn thành "
+            "xuất sắc nhiệm vụ, hoàn thành tốt nhiệm vụ, hoàn thành nhiệm vụ, không hoàn thành "
+            "nhiệm vụ)."
+        ),
+        "unit": _(
+            "{path}, row {row}: there is no unit with the code {value}; nothing was stored."
+        ),
+        "award": _(
+            "{path}, row {row}: '{value}' is not in the award catalogue (a name or a code "
+            "from /awards); nothing was stored."
+        ),
+    }
+    return texts[error.reason].format(path=path, row=error.row, value=error.value)
+
+
 def cmd_plan_close(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock, local_today
     from bot.services.plan_closure import CloseOutcome, close_year, summary_lines
@@ -728,22 +982,35 @@ def _plain(text: str) -> str:
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.i18n import current_language
-    from bot.services.report_files import audit_files, nomination_files, progress_files
+    from bot.services.report_files import (
+        audit_files,
+        nomination_files,
+        progress_files,
+        suggestion_files,
+    )
 
     out: Path = args.out
     if out.suffix.lower() not in (".xlsx", ".docx"):
         raise UserError(_("{path}: the file name must end in .xlsx or .docx.").format(path=out))
     if not out.parent.is_dir():
         raise UserError(_("Folder not found: {path}").format(path=out.parent))
-    build = {"nominations": nomination_files, "progress": progress_files, "audit": audit_files}[
-        args.what
-    ]
+    build = {
+        "nominations": nomination_files,
+        "progress": progress_files,
+        "audit": audit_files,
+        "suggestions": suggestion_files,
+    }[args.what]
     scope = _nomination_scope(args)
 
     async def work(session: object) -> int:
+        from bot.services.eligibility import RulesError
         from bot.services.nomination_export import UnknownRound
 
-        extra = {"scope": scope} if args.what == "nominations" else {}
+        extra: dict[str, object] = {}
+        if args.what == "nominations":
+            extra = {"scope": scope, "rules_file": settings.rules_file}
+        elif args.what == "suggestions":
+            extra = {"rules_file": settings.rules_file}
         try:
             files = await build(
                 session,
@@ -757,6 +1024,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             raise UserError(
                 _("No nomination round has the id {id}.").format(id=args.round_id)
             ) from error
+        except RulesError as error:
+            raise UserError(rules_error_text(error)) from error
         payload = files.by_suffix(out.suffix.lower())
         if payload is None:
             raise UserError(_("{path}: this report is written as .xlsx only.").format(path=out))

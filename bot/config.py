@@ -49,6 +49,8 @@ class Settings:
     send_per_second: int = 30
     # commune | province | agency; empty: inferred from `authority` (see `level`).
     authority_level: str = ""
+    # A province's rule file (TOML) that adds to or replaces the national eligibility rules.
+    rules_file: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -119,7 +121,6 @@ def infer_authority_level(authority: str) -> str:
     if re.search(r"\b(commune|ward)\b", text):
         return "commune"
     return "agency"
-
 
 
 def normalise_database_url(url: str) -> str:
@@ -210,7 +211,15 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             "send-per-second", env.get("TDKT_SEND_PER_SECOND") or "30"
         ),
         authority_level=_parse_level(env.get("TDKT_AUTHORITY_LEVEL") or ""),
+        rules_file=_parse_rules_file(env.get("TDKT_RULES_FILE") or ""),
     )
+
+
+def _parse_rules_file(raw: str) -> str | None:
+    path = raw.strip()
+    if path and not Path(path).is_file():
+        raise ConfigError("rules-file", path)
+    return path or None
 
 
 def _parse_level(raw: str) -> str:

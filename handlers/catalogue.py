@@ -12,6 +12,7 @@ from bot.services import awards as award_service
 from bot.services import nominations as nomination_service
 from bot.services.awards import AwardChange
 from bot.services.deadlines import parse_local_date
+from bot.services.eligibility import RulesError, RuleSet, load_rules
 from bot.services.nomination_labels import TARGET_LABELS, label
 from handlers.common import BotContext, answer, officer_required, split_message
 from models import Target
@@ -158,8 +159,18 @@ async def nomination_round(update: Update, context: BotContext) -> None:
             if deadline < ctx.today():
                 await answer(update, _("The deadline must not be in the past."))
                 return
+            try:
+                rules: RuleSet | None = load_rules(ctx.settings.rules_file)
+            except RulesError:
+                rules = None
             opened = await nomination_service.open_round(
-                session, member, " ".join(args[2:]), deadline, now=ctx.now()
+                session,
+                member,
+                " ".join(args[2:]),
+                deadline,
+                now=ctx.now(),
+                rules=rules,
+                today=ctx.today(),
             )
             _wake_sender(context)
             await answer(

@@ -17,7 +17,8 @@ def export_usage() -> str:
     return _(
         "Usage:\n/export nominations — the nomination list as Excel and Word files\n"
         "/export progress — the plan's progress as Excel and Word files\n"
-        "/export audit — the audit log as an Excel file"
+        "/export audit — the audit log as an Excel file\n"
+        "/export suggestions — who meets a higher title this year, from the history (Excel)"
     )
 
 
@@ -25,17 +26,28 @@ def export_usage() -> str:
 async def export(update: Update, context: BotContext) -> None:
     """/export nominations|progress|audit sends the report files."""
     args = [arg.lower() for arg in context.args or []]
-    if args not in (["nominations"], ["progress"], ["audit"]):
+    if args not in (["nominations"], ["progress"], ["audit"], ["suggestions"]):
         await answer(update, export_usage())
         return
     if args == ["nominations"]:
         await _ask_nomination_scope(update, context)
         return
     # Imported here: openpyxl and python-docx are heavy and only exports need them.
-    from bot.services.report_files import audit_files, nomination_files, progress_files
+    from bot.services.report_files import (
+        audit_files,
+        nomination_files,
+        progress_files,
+        suggestion_files,
+    )
 
-    builders = {"nominations": nomination_files, "progress": progress_files, "audit": audit_files}
+    builders = {
+        "nominations": nomination_files,
+        "progress": progress_files,
+        "audit": audit_files,
+        "suggestions": suggestion_files,
+    }
     ctx = context.app_ctx
+    extra = {"rules_file": ctx.settings.rules_file} if args[0] == "suggestions" else {}
     async with ctx.session() as session:
         build = builders[args[0]]
         files = await build(
@@ -44,6 +56,7 @@ async def export(update: Update, context: BotContext) -> None:
             tz=ctx.settings.tz,
             language=current_language(),
             authority=ctx.settings.authority,
+            **extra,  # type: ignore[arg-type]
         )
     assert update.effective_chat is not None
     for name, payload in files.documents:
@@ -173,6 +186,7 @@ async def nomination_scope_button(update: Update, context: BotContext) -> None:
                 language=current_language(),
                 authority=ctx.settings.authority,
                 scope=scope,
+                rules_file=ctx.settings.rules_file,
             )
     except UnknownRound:
         await query.answer(_("This round no longer exists."), show_alert=True)

@@ -32,6 +32,7 @@ OFFICER_COMMANDS = (
     ("review", N_("Review submitted nominations")),
     ("round", N_("Open or close a nomination round")),
     ("awards", N_("The catalogue of award forms")),
+    ("decision", N_("Record the decision on approved nominations")),
     ("export", N_("Export progress or nominations as Excel/Word")),
     ("help", N_("What this bot can do")),
     ("lang", N_("Change language (vi/en)")),

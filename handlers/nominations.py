@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.eligibility_texts import verdict_block
 from bot.i18n import _, current_language, format_date
 from bot.services import nominations as service
+from bot.services.eligibility import RulesError, assess_nomination, load_rules
 from bot.services.nomination_labels import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -22,6 +25,7 @@ from bot.services.nomination_labels import (
     number_of,
 )
 from bot.services.nominations import InputProblem, Step, SubmitOutcome
+from bot.services.suggestions import suggested_candidate
 from handlers.common import (
     BotContext,
     answer,
@@ -32,8 +36,9 @@ from handlers.common import (
     unit_member_required,
 )
 from handlers.pending import on_cancel, on_pending
-from models import AchievementKind, AwardForm, Nomination, Target
+from models import AchievementKind, AwardForm, Nomination, Target, Unit
 
+logger = logging.getLogger(__name__)
 KINDS = [AchievementKind.YEARLY, AchievementKind.THEMATIC, AchievementKind.ADHOC]
 
 
@@ -214,6 +219,54 @@ async def nominate(update: Update, context: BotContext) -> None:
                 title=html.escape(round_.title), date=format_date(round_.deadline)
             ),
         )
+    await _show_step(update, context, started.draft)
+
+
+@unit_member_required
+async def suggestion_button(update: Update, context: BotContext) -> None:
+    """sg:a|r:ID:FORM — start the suggested nomination, filled in from the history."""
+    query = update.callback_query
+    member = context.member
+    assert query is not None and member is not None
+    parts = callback_parts(query.data, "sg")
+    ids = [decimal_id(part) for part in parts[1:]] if parts and len(parts) == 3 else []
+    ctx = context.app_ctx
+    async with ctx.session() as session:
+        found = None
+        if parts and parts[0] in ("a", "r") and len(ids) == 2 and None not in ids:
+            found = await suggested_candidate(session, member, parts[0], ids[0], ids[1])  # type: ignore[arg-type]
+        if found is None:
+            await query.answer(_("This button is no longer valid."), show_alert=True)
+            return
+        round_ = await service.current_round(session)
+        if round_ is not None and not service.round_accepts(round_, ctx.today()):
+            await query.answer()
+            await answer(update, round_closed_text(round_.title, round_.deadline))
+            return
+        name, position, form = found
+        unit = await session.get(Unit, member.unit_id)
+        started = await service.start_prefilled(
+            session,
+            member,
+            target=form.target,
+            name=name or (unit.name if unit else None),
+            position=position,
+            workplace=unit.name if unit else None,
+            award_form_id=form.id,
+            now=ctx.now(),
+        )
+    await query.answer()
+    if started.resumed:
+        await answer(
+            update,
+            _(
+                "You have an unfinished nomination; please finish it or /cancel it before "
+                "starting the suggested one."
+            ),
+        )
+    else:
+        await answer(update, nomination_card(started.draft))
+        await _warn_eligibility(update, context, started.draft)
     await _show_step(update, context, started.draft)
 
 
@@ -428,7 +481,35 @@ async def nomination_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     await _settle(query.message, chosen_text(draft, action, step_pressed))
+    if action == "a":
+        await _warn_eligibility(update, context, draft)
     await _show_step(update, context, draft)
+
+
+async def _warn_eligibility(update: Update, context: BotContext, draft: Nomination) -> None:
+    """Once the form of award is chosen: the candidate's standing from the history (it warns,
+    it does not block)."""
+    block = await eligibility_block(context, draft, for_head=True)
+    if block:
+        await answer(update, block)
+
+
+async def eligibility_block(
+    context: BotContext, nomination: Nomination, *, for_head: bool = False
+) -> str:
+    """The verdict on the nomination's candidate for a chat (HTML), or "" when there is none
+    (no form chosen yet, or the rule file cannot be read: logged)."""
+    ctx = context.app_ctx
+    try:
+        rules = load_rules(ctx.settings.rules_file)
+    except RulesError:
+        logger.exception("eligibility rules cannot be read")
+        return ""
+    async with ctx.session() as session:
+        assessment = await assess_nomination(
+            session, rules, nomination, today=ctx.now().astimezone(ctx.settings.tz).date()
+        )
+    return verdict_block(assessment, rules, for_head=for_head) if assessment else ""
 
 
 async def _after_submit(update: Update, context: BotContext, result: service.SubmitResult) -> None:
@@ -583,5 +664,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("nominate", nominate))
     application.add_handler(CommandHandler("nominations", list_nominations))
     application.add_handler(CallbackQueryHandler(nomination_button, pattern=r"^nm:"))
+    application.add_handler(CallbackQueryHandler(suggestion_button, pattern=r"^sg:"))
     application.add_handler(CallbackQueryHandler(withdraw_button, pattern=r"^nw:"))
     application.add_handler(CallbackQueryHandler(edit_button, pattern=r"^ne:"))

@@ -21,6 +21,7 @@ from handlers.common import (
     refuse,
     set_pending,
 )
+from handlers.nominations import eligibility_block
 from handlers.pending import on_cancel, on_pending
 from models import Member, Nomination, Unit
 
@@ -65,9 +66,13 @@ async def _show_next(update: Update, context: BotContext, after_id: int | None =
         + "\n"
         + _("Unit: {unit}").format(unit=html.escape(unit.name if unit else "—"))
     )
+    verdict = await eligibility_block(context, nomination)
     await answer(
         update,
-        header + "\n\n" + nomination_card(nomination, with_status=False),
+        header
+        + "\n\n"
+        + nomination_card(nomination, with_status=False)
+        + ("\n\n" + verdict if verdict else ""),
         reply_markup=_card_markup(nomination),
     )
 

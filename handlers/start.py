@@ -54,6 +54,7 @@ def help_text(member: Member) -> str:
             _("/review — decide on submitted nominations"),
             _("/round — open, reopen or close a nomination round"),
             _("/awards — the catalogue of award forms"),
+            _("/decision — record the decision on approved nominations (the award history)"),
             _("/export progress or /export nominations — Excel and Word files"),
             _(
                 "/units — units and their heads; /invite CODE — an invite link; "

@@ -13,6 +13,7 @@ from models.directory import (
     Unit,
     UnitKind,
 )
+from models.history import AwardRecord, Rating, YearRating
 from models.nomination import (
     AchievementKind,
     AwardForm,
@@ -33,6 +34,7 @@ __all__ = [
     "Audience",
     "AuditLog",
     "AwardForm",
+    "AwardRecord",
     "Base",
     "Broadcast",
     "BroadcastRecipient",
@@ -47,6 +49,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Plan",
+    "Rating",
     "ReminderKind",
     "ReminderLog",
     "Role",
@@ -59,4 +62,5 @@ __all__ = [
     "UTCDateTime",
     "Unit",
     "UnitKind",
+    "YearRating",
 ]

@@ -24,10 +24,13 @@ ACTIONS = {
     "edit-nomination": N_("Started editing a nomination"),
     "enrol-officer": N_("Enrolled a configured officer"),
     "expire-nomination": N_("Closed an abandoned nomination draft"),
+    "import-awards": N_("Imported award history"),
     "import-plan": N_("Imported a plan"),
+    "import-ratings": N_("Imported yearly ratings"),
     "import-units": N_("Imported units"),
     "invite-refused": N_("Refused an invite"),
     "open-round": N_("Opened a nomination round"),
+    "record-decision": N_("Recorded the decision on nominations"),
     "redeem-invite": N_("Joined with an invite"),
     "refuse-nomination-edit": N_("Refused a nomination edit"),
     "rename-award": N_("Renamed an award form"),
@@ -50,6 +53,7 @@ ACTIONS = {
 
 RECORDS = {
     "award_form": N_("Award form"),
+    "award_record": N_("Award history"),
     "broadcast": N_("Broadcast"),
     "invite": N_("Invite"),
     "member": N_("Member"),
@@ -58,6 +62,7 @@ RECORDS = {
     "plan": N_("Plan"),
     "task": N_("Task"),
     "task_report": N_("Task report"),
+    "year_rating": N_("Yearly rating"),
     "unit": N_("Unit"),
 }
 

@@ -111,6 +111,22 @@ LEVEL_FORMS: dict[str, list[SeedForm]] = {
             True,
             13,
         ),
+        _form(
+            "HCLD3-CN",
+            "Huân chương Lao động hạng Ba",
+            "Labour Order, Third Class",
+            "individual",
+            True,
+            14,
+        ),
+        _form(
+            "HCLD3-TT",
+            "Huân chương Lao động hạng Ba",
+            "Labour Order, Third Class",
+            "collective",
+            True,
+            15,
+        ),
     ],
 }
 

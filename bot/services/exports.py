@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
-COLUMN_WIDTHS = (6, 28, 22, 28, 30, 60, 16, 30)
+COLUMN_WIDTHS = (6, 28, 22, 28, 30, 60, 16, 30, 45)
 HEADER_ROW = 5
 DATE_FORMAT = "dd/mm/yyyy"
 DATE_TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
@@ -74,6 +74,8 @@ class NominationRow:
     summary: str
     status: str
     decision: str
+    # The verdict on the candidate from the award history, with the reasons not met.
+    eligibility: str = ""
 
     def cells(self) -> list[object]:
         return [
@@ -85,6 +87,7 @@ class NominationRow:
             self.summary,
             self.status,
             self.decision,
+            self.eligibility,
         ]
 
 
@@ -106,6 +109,7 @@ def nomination_columns() -> list[str]:
         _("Achievement summary"),
         _("Status"),
         _("Decision"),
+        _("Standard of the award (from the history)"),
     ]
 
 

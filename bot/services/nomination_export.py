@@ -8,6 +8,7 @@ counted, so that the officer is told rather than finding a nomination missing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -88,8 +89,10 @@ async def nomination_export(
     language: str,
     authority: str = "",
     scope: ExportScope | None = None,
+    rules_file: str | None = None,
 ) -> NominationExport:
-    """The nominations of the scope with their status (raises UnknownRound)."""
+    """The nominations of the scope with their status and the verdict on each candidate from
+    the history (raises UnknownRound)."""
     today = now.astimezone(tz).date()
     round_, year = await resolve_scope(session, scope or ExportScope(), today, tz)
     start, end = _year_bounds(year, tz)
@@ -116,6 +119,7 @@ async def nomination_export(
         Nomination.target.desc(), Nomination.award_form_id, Unit.name, Nomination.number
     )
     nominations = (await session.execute(query)).all()
+    verdicts = await _verdicts(session, [n for n, _unit in nominations], tz, rules_file)
     with use_language(language):
         rows = [
             NominationRow(
@@ -127,6 +131,7 @@ async def nomination_export(
                 summary=nomination.summary or "",
                 status=label(STATUS_LABELS, nomination.status),
                 decision=nomination.decision_reason or "",
+                eligibility=verdicts(nomination.id),
             )
             for number, (nomination, unit_name) in enumerate(nominations, start=1)
         ]
@@ -141,6 +146,25 @@ async def nomination_export(
     else:
         stem = f"de-nghi-khen-thuong-nam-{year}-{today.isoformat()}"
     return NominationExport(rows, heading, stem, round_, year, outside)
+
+
+async def _verdicts(
+    session: AsyncSession, nominations: list[Nomination], tz: ZoneInfo, rules_file: str | None
+) -> Callable[[int], str]:
+    """The verdict on each candidate, as of the day its nomination was filed: a function giving
+    the cell's text in the current language (call it inside `use_language`)."""
+    from bot.eligibility_texts import verdict_cell
+    from bot.services.eligibility import Assessment, RulesError, assess_nomination, load_rules
+
+    try:
+        rules = load_rules(rules_file)
+    except RulesError:
+        return lambda _id: ""
+    found: dict[int, Assessment | None] = {}
+    for nomination in nominations:
+        filed = (nomination.submitted_at or nomination.created_at).astimezone(tz).date()
+        found[nomination.id] = await assess_nomination(session, rules, nomination, today=filed)
+    return lambda nomination_id: verdict_cell(found.get(nomination_id), rules)
 
 
 def scope_title(round_: NominationRound | None, year: int) -> str:

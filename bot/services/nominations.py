@@ -8,6 +8,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select, update
@@ -17,6 +18,9 @@ from sqlalchemy.orm import selectinload
 
 from bot.services import audit
 from bot.services.notices import queue_decision_notice, queue_round_notices
+
+if TYPE_CHECKING:
+    from bot.services.eligibility import RuleSet
 from models import (
     AchievementKind,
     AwardForm,
@@ -191,6 +195,37 @@ async def start_draft(session: AsyncSession, member: Member, *, now: datetime) -
         entity_id=draft.id,
         member=member,
     )
+    await session.commit()
+    loaded = await get_nomination(session, draft.id)
+    assert loaded is not None
+    return DraftStart(loaded, False)
+
+
+async def start_prefilled(
+    session: AsyncSession,
+    member: Member,
+    *,
+    target: str,
+    name: str | None,
+    position: str | None,
+    workplace: str | None,
+    award_form_id: int,
+    now: datetime,
+) -> DraftStart:
+    """A new draft filled in from a suggestion, at the kind-of-achievement step; an unfinished
+    draft is resumed instead (nothing is overwritten)."""
+    started = await start_draft(session, member, now=now)
+    if started.resumed:
+        return started
+    draft = started.draft
+    draft.target = target
+    draft.nominee_name = (name or "")[: TEXT_LIMITS[Step.NAME]] or None
+    if target == Target.INDIVIDUAL.value:
+        draft.position_title = position
+        draft.workplace = workplace
+    draft.award_form_id = award_form_id
+    draft.step = Step.KIND.value if draft.nominee_name else Step.NAME.value
+    draft.updated_at = now
     await session.commit()
     loaded = await get_nomination(session, draft.id)
     assert loaded is not None
@@ -825,9 +860,17 @@ class RoundChange:
 
 
 async def open_round(
-    session: AsyncSession, officer: Member, title: str, deadline: date, *, now: datetime
+    session: AsyncSession,
+    officer: Member,
+    title: str,
+    deadline: date,
+    *,
+    now: datetime,
+    rules: RuleSet | None = None,
+    today: date | None = None,
 ) -> NominationRound:
-    """Opens a new round (closing any open one) that accepts nominations until `deadline`."""
+    """Opens a new round (closing any open one) that accepts nominations until `deadline`;
+    with `rules`, each unit head also hears who in the unit meets a higher title this year."""
     for previous in await session.scalars(
         select(NominationRound).where(NominationRound.open.is_(True))
     ):
@@ -851,6 +894,12 @@ async def open_round(
         details={"title": round_.title, "deadline": deadline.isoformat()},
     )
     await queue_round_notices(session, round_, reopened=False, now=now)
+    if rules is not None:
+        from bot.services.suggestions import queue_suggestions
+
+        await queue_suggestions(
+            session, rules, round_id=round_.id, today=today or now.date(), now=now
+        )
     await session.commit()
     return round_
 

@@ -42,10 +42,17 @@ async def nomination_files(
     language: str,
     authority: str,
     scope: ExportScope | None = None,
+    rules_file: str | None = None,
 ) -> ReportFiles:
     """The nomination list of `scope` (raises UnknownRound for a round that does not exist)."""
     data = await nomination_export(
-        session, now=now, tz=tz, language=language, authority=authority, scope=scope
+        session,
+        now=now,
+        tz=tz,
+        language=language,
+        authority=authority,
+        scope=scope,
+        rules_file=rules_file,
     )
     with use_language(language):
         note = (
@@ -146,4 +153,68 @@ async def audit_files(
             [(f"{stem}.xlsx", audit_xlsx(rows))],
             _("Audit log: {count} entries").format(count=len(rows)),
             len(rows),
+        )
+
+
+async def suggestion_files(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    language: str,
+    authority: str,
+    rules_file: str | None = None,
+) -> ReportFiles:
+    """Across all units, who meets the standard of a higher title this year from the history
+    (the unit heads get their own unit's part when a round opens), as a workbook."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from sqlalchemy import select
+
+    from bot.services.eligibility import achievement_year, load_rules
+    from bot.services.exports import put_row
+    from bot.services.suggestions import find_suggestions
+    from models import Unit
+
+    today = now.astimezone(tz).date()
+    year = achievement_year(today)
+    rules = load_rules(rules_file)
+    found = await find_suggestions(session, rules, year=year, on=today)
+    units = {u.id: u for u in await session.scalars(select(Unit))}
+    with use_language(language):
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.title = _("Suggestions")[:31]
+        put_row(sheet, 1, [authority.upper()])[0].font = Font(bold=True)
+        title = _("Who meets the standard of a higher title in {year}, from the history")
+        put_row(sheet, 2, [title.format(year=year)])[0].font = Font(bold=True)
+        headers = [_("Unit"), _("Nominee"), _("Position"), _("Award form"), _("Article")]
+        for cell in put_row(sheet, 4, headers):
+            cell.font = Font(bold=True)
+        for number, s in enumerate(found, start=5):
+            unit = units.get(s.unit_id)
+            put_row(
+                sheet,
+                number,
+                [
+                    f"{unit.code} {unit.name}" if unit else "",
+                    s.person_name or _("the unit"),
+                    s.position or "",
+                    rules.name(s.award_code, language),
+                    s.article,
+                ],
+            )
+        for column, width in zip("ABCDE", (30, 28, 24, 36, 50), strict=True):
+            sheet.column_dimensions[column].width = width
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return ReportFiles(
+            [(f"goi-y-khen-thuong-{year}-{today.isoformat()}.xlsx", buffer.getvalue())],
+            _("Suggestions for higher titles in {year}: {count}").format(
+                year=year, count=len(found)
+            ),
+            len(found),
         )

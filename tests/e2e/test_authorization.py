@@ -35,6 +35,7 @@ from models import (
     AchievementKind,
     Audience,
     AwardForm,
+    AwardRecord,
     Base,
     Broadcast,
     Member,
@@ -158,6 +159,7 @@ COMMANDS = [
     Row("progress", "command", OFFICER_ONLY, "/progress 2", probe="/progress"),
     Row("review", "command", OFFICER_ONLY, "/review"),
     Row("awards", "command", OFFICER_ONLY, "/awards", probe="/awards off {award_code}"),
+    Row("decision", "command", OFFICER_ONLY, "/decision", probe="/decision all 9/QĐ 15/01/2021"),
     Row("round", "command", OFFICER_ONLY, "/round", probe="/round open 30/06/2020 Đợt giả mạo"),
     Row("export", "command", OFFICER_ONLY, "/export", probe="/export audit"),
     Row("broadcast", "command", OFFICER_ONLY, "/broadcast"),
@@ -194,6 +196,7 @@ CALLBACKS = [
     Row("tasks", "callback", UNIT_ONLY, "tasks:1", prepare=("/tasks",)),
     Row("note", "callback", UNIT_ONLY, "note:{task_undo}", prepare={HEAD: ("/done {task_undo}",)}),
     Row("nm", "callback", UNIT_ONLY, "@nm:t:", probe="nm:x:{draft_b}", prepare=("/nominate",)),
+    Row("sg", "callback", UNIT_ONLY, "sg:a:{sg_a}:{sg_form}", probe="sg:a:{sg_b}:{sg_form}"),
     Row(
         "nw",
         "callback",
@@ -409,6 +412,28 @@ async def build_world(harness: BotHarness) -> World:
             session, officer, Audience.UNITS, only_b, now=now, send=False
         )
         ids["award_code"] = await session.scalar(select(AwardForm.code).order_by(AwardForm.id))
+        # A suggestion's button names a person of the history and a form of award.
+        ids["sg_form"] = await session.scalar(
+            select(AwardForm.id).where(AwardForm.code == "CSTD-TINH")
+        )
+        for key, code in (("sg_a", UNIT_A), ("sg_b", UNIT_B)):
+            unit_id = await session.scalar(select(Unit.id).where(Unit.code == code))
+            record = AwardRecord(
+                target="individual",
+                person_name=f"Người {key}",
+                person_key=f"người {key}",
+                unit_id=unit_id,
+                award_form_id=ids["sg_form"],
+                year_from=2019,
+                year_to=2019,
+                decision_no="1/QĐ",
+                thematic=False,
+                created_at=now,
+            )
+            session.add(record)
+            await session.flush()
+            ids[key] = record.id
+        await session.commit()
         ids["fresh_invite"] = await invite_code(session, "X-TP", Role.HEAD, now)
         ids["expired_invite"] = await invite_code(
             session, "PNV", Role.OFFICER, now - timedelta(days=8)
@@ -638,6 +663,7 @@ OTHER_UNIT = [
     pytest.param("callback", "nm:ok:{draft_b}", INVALID, id="submit-draft"),
     pytest.param("callback", "nm:t:{draft_b}:1", INVALID, id="fill-draft"),
     pytest.param("callback", "ack:{bc_b_only}", INVALID, id="ack"),
+    pytest.param("callback", "sg:a:{sg_b}:{sg_form}", INVALID, id="suggestion"),
     pytest.param(
         "command", "/done {task_b_only} Đã xong", _not_your_task("task_b_only"), id="/done"
     ),
@@ -774,6 +800,7 @@ FORGED_TEMPLATES = {
     "tasks": "tasks:{n}",
     "note": "note:{n}",
     "nm": "nm:t:{n}:0",
+    "sg": "sg:a:{n}:{n}",
     "nw": "nw:{n}",
     "ne": "ne:{n}",
     "rv": "rv:a:{n}",

@@ -63,6 +63,7 @@ COLUMNS_EN = [
     "Achievement summary",
     "Status",
     "Decision",
+    "Standard of the award (from the history)",
 ]
 
 
@@ -75,7 +76,7 @@ def test_workbook_cells() -> None:
     assert sheet["A1"].value == "UBND HUYỆN VĨNH CỬU"
     assert sheet["A2"].value == "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG"
     assert sheet["A3"].value == "Đợt: Tổng kết năm 2020"
-    assert [sheet.cell(row=5, column=c).value for c in range(1, 9)] == COLUMNS_EN
+    assert [sheet.cell(row=5, column=c).value for c in range(1, 10)] == COLUMNS_EN
     for offset, row in enumerate(ROWS, start=6):
         expected = [
             row.number,
@@ -86,8 +87,9 @@ def test_workbook_cells() -> None:
             row.summary,
             row.status,
             row.decision or None,
+            row.eligibility or None,
         ]
-        assert [sheet.cell(row=offset, column=c).value for c in range(1, 9)] == expected
+        assert [sheet.cell(row=offset, column=c).value for c in range(1, 10)] == expected
     assert sheet.freeze_panes == "A6"
     assert sheet["B10"].value == "Total: 3"
     assert sheet.column_dimensions["F"].width == 60

@@ -1,0 +1,1 @@
+"""Rule files shipped with the package (national.toml: the national standards of each award)."""
