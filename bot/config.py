@@ -49,6 +49,10 @@ class Settings:
     send_per_second: int = 30
     # commune | province | agency; empty: inferred from `authority` (see `level`).
     authority_level: str = ""
+    # The body above the issuing authority in a document's heading (e.g. "UBND tỉnh Đồng Nai").
+    authority_parent: str = ""
+    # The place name of a document's date line ("Trị An, ngày ..."); empty: left to fill.
+    place: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -210,6 +214,8 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
             "send-per-second", env.get("TDKT_SEND_PER_SECOND") or "30"
         ),
         authority_level=_parse_level(env.get("TDKT_AUTHORITY_LEVEL") or ""),
+        authority_parent=" ".join((env.get("TDKT_AUTHORITY_PARENT") or "").split()),
+        place=" ".join((env.get("TDKT_PLACE") or "").split()),
     )
 
 
