@@ -702,6 +702,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                 tz=settings.tz,  # type: ignore[arg-type]
                 language=current_language(),
                 authority=settings.authority,
+                parent=settings.authority_parent,
+                place=settings.place,
                 **extra,
             )
         except UnknownRound as error:

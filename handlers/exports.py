@@ -44,6 +44,8 @@ async def export(update: Update, context: BotContext) -> None:
             tz=ctx.settings.tz,
             language=current_language(),
             authority=ctx.settings.authority,
+            parent=ctx.settings.authority_parent,
+            place=ctx.settings.place,
         )
     assert update.effective_chat is not None
     for name, payload in files.documents:
@@ -172,6 +174,8 @@ async def nomination_scope_button(update: Update, context: BotContext) -> None:
                 tz=ctx.settings.tz,
                 language=current_language(),
                 authority=ctx.settings.authority,
+                parent=ctx.settings.authority_parent,
+                place=ctx.settings.place,
                 scope=scope,
             )
     except UnknownRound:

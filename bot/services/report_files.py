@@ -42,10 +42,20 @@ async def nomination_files(
     language: str,
     authority: str,
     scope: ExportScope | None = None,
+    parent: str = "",
+    place: str = "",
 ) -> ReportFiles:
-    """The nomination list of `scope` (raises UnknownRound for a round that does not exist)."""
+    """The nomination list of `scope` (raises UnknownRound for a round that does not exist);
+    the Word file in Vietnamese whatever `language`."""
     data = await nomination_export(
-        session, now=now, tz=tz, language=language, authority=authority, scope=scope
+        session,
+        now=now,
+        tz=tz,
+        language=language,
+        authority=authority,
+        scope=scope,
+        parent=parent,
+        place=place,
     )
     with use_language(language):
         note = (
@@ -65,7 +75,7 @@ async def nomination_files(
         return ReportFiles(
             [
                 (f"{data.file_stem}.xlsx", nominations_xlsx(data.rows, data.heading)),
-                (f"{data.file_stem}.docx", nominations_docx(data.rows, data.heading)),
+                (f"{data.file_stem}.docx", nominations_docx(data.word_rows, data.word_heading)),
             ],
             caption + ("\n" + note if note else ""),
             len(data.rows),
@@ -75,17 +85,26 @@ async def nomination_files(
 
 
 async def progress_files(
-    session: AsyncSession, *, now: datetime, tz: ZoneInfo, language: str, authority: str
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    language: str,
+    authority: str,
+    parent: str = "",
+    place: str = "",
 ) -> ReportFiles:
     today = now.astimezone(tz).date()
     matrix = await progress_matrix(session, today, tz)
     report = await plan_progress(session, today, None, tz)
     stem = f"tien-do-ke-hoach-tdkt-{today.isoformat()}"
+    with use_language("vi"):  # an administrative document: in Vietnamese
+        docx = progress_docx(matrix, report, authority, tz, parent=parent, place=place)
     with use_language(language):
         return ReportFiles(
             [
                 (f"{stem}.xlsx", progress_xlsx(matrix, authority.upper(), tz)),
-                (f"{stem}.docx", progress_docx(matrix, report, authority, tz)),
+                (f"{stem}.docx", docx),
             ],
             _("Progress as of {date}").format(date=format_date(today)),
             len(matrix.quarters),
@@ -96,7 +115,14 @@ AUDIT_ROWS = 10_000
 
 
 async def audit_files(
-    session: AsyncSession, *, now: datetime, tz: ZoneInfo, language: str, authority: str
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    language: str,
+    authority: str,
+    parent: str = "",
+    place: str = "",
 ) -> ReportFiles:
     """The latest audit entries (newest first) as a workbook, in the reader's words."""
     from sqlalchemy import select
