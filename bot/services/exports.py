@@ -76,6 +76,7 @@ class NominationRow:
     decision: str
     # individual | collective: the Word list's group (not a column of the workbook).
     target: str = ""
+    state: str = ""  # the nomination's status code (NominationStatus), for the dossier
 
     def cells(self) -> list[object]:
         return [

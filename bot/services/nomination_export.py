@@ -134,6 +134,7 @@ async def nomination_export(
                 status=label(STATUS_LABELS, nomination.status),
                 decision=nomination.decision_reason or "",
                 target=nomination.target or "",
+                state=nomination.status,
             )
             for number, (nomination, unit_name) in enumerate(nominations, start=1)
         ]

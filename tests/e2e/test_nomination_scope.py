@@ -152,7 +152,10 @@ async def test_the_year_list_holds_filings_before_in_and_after_a_round(
     code, _out, stderr = await atdkt(
         "export", "progress", "--out", str(tmp_path / "p.xlsx"), "--year", str(year), env=env
     )
-    assert (code, stderr.strip()) == (1, "--round and --year apply to export nominations only.")
+    assert (code, stderr.strip()) == (
+        1,
+        "--round and --year apply to export nominations and dossier only.",
+    )
     code, _out, _err = await atdkt(
         "export", "nominations", "--out", "x.xlsx", "--round", "1", "--year", "2020", env=env
     )
