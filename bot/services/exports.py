@@ -174,6 +174,15 @@ WORD_COLUMNS = (
     ("Trạng thái", 26),
     ("Ghi chú", 28),
 )
+# Without the status (the dossier's list holds only what is proposed).
+WORD_COLUMNS_PROPOSED = (
+    ("STT", 12),
+    ("Tên tập thể / Họ và tên", 50),
+    ("Chức vụ", 38),
+    ("Đơn vị", 48),
+    ("Tóm tắt thành tích", 74),
+    ("Ghi chú", 30),
+)
 GROUPS = (("collective", "TẬP THỂ"), ("individual", "CÁ NHÂN"))
 # Forms of award one is "given" (tặng); any other is a title (danh hiệu).
 _AWARD_WORDS = (
@@ -218,7 +227,12 @@ def grouped(rows: list[NominationRow]) -> list[tuple[str, list[tuple[str, list[N
 
 
 def nomination_list_section(
-    document: Any, rows: list[NominationRow], heading: ExportHeading, *, attached_to: str = ""
+    document: Any,
+    rows: list[NominationRow],
+    heading: ExportHeading,
+    *,
+    attached_to: str = "",
+    with_status: bool = True,
 ) -> None:
     """The danh sách đề nghị khen thưởng on the current (landscape) section: the heading, the
     title, the table by group (I. TẬP THỂ, II. CÁ NHÂN) and form of award, the total."""
@@ -229,28 +243,17 @@ def nomination_list_section(
         o.Letterhead(heading.authority, heading.parent, heading.place, heading.day),
     )
     o.title(document, heading.title, heading.subtitle, attached_to)
-    table = o.grid_table(
-        document, [name for name, _width in WORD_COLUMNS], [w for _name, w in WORD_COLUMNS]
-    )
+    columns = WORD_COLUMNS if with_status else WORD_COLUMNS_PROPOSED
+    table = o.grid_table(document, [name for name, _width in columns], [w for _n, w in columns])
     numerals = ("I", "II", "III")
     for numeral, (title, forms) in zip(numerals, grouped(rows), strict=False):
         o.group_row(table, f"{numeral}. {title}")
         for index, (form, members) in enumerate(forms, start=1):
             o.group_row(table, f"{index}. {proposal_heading(form)} ({len(members)})")
             for number, row in enumerate(members, start=1):
-                o.add_row(
-                    table,
-                    [
-                        number,
-                        row.nominee,
-                        row.position,
-                        row.unit,
-                        row.summary,
-                        row.status,
-                        row.decision,
-                    ],
-                    centre=(0,),
-                )
+                values: list[object] = [number, row.nominee, row.position, row.unit, row.summary]
+                values += [row.status, row.decision] if with_status else [""]
+                o.add_row(table, values, centre=(0,))
     collectives = sum(1 for row in rows if row.target == "collective")
     individuals = sum(1 for row in rows if row.target == "individual")
     o.line(document, "", after=6)

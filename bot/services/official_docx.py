@@ -330,10 +330,10 @@ def title(document: DocumentType, kind: str, subject: str = "", note: str = "") 
     line(document, kind.upper(), bold=True, size=BODY_PT, align="center", before=18)
     if subject:
         line(document, subject, bold=True, size=BODY_PT, align="center")
-    if note:
-        line(document, note, italic=True, size=BODY_PT, align="center")
     width = text_width_mm(document)
     rule(document, min(45.0, width / 3), width)
+    if note:
+        line(document, note, italic=True, size=BODY_PT, align="center", before=3)
     line(document, "", after=6)
 
 
