@@ -33,11 +33,42 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 2, 5, 10, 0, tzinfo=TZ)
 SETTINGS = {"authority": "UBND xã Trị An", "parent": "UBND tỉnh Đồng Nai", "place": "Trị An"}
 EXAMPLES = [
-    ("collective", "Trường Tiểu học Trị An", "", "GK-XA-TT", "Hoàn thành xuất sắc nhiệm vụ năm học 2024-2025; 100% học sinh hoàn thành chương trình lớp học."),
-    ("collective", "Trạm Y tế xã Trị An", "", "GK-XA-TT", "Dẫn đầu phong trào thi đua chăm sóc sức khỏe ban đầu năm 2025."),
-    ("individual", "Nguyễn Thị Hoa", "Phó Chủ tịch UBND xã", "GK-XA-CN", "Hoàn thành xuất sắc nhiệm vụ năm 2025, chỉ đạo tốt công tác chuyển đổi số."),
-    ("individual", "Lê Văn Dũng", "Công chức Văn phòng - Thống kê", "GK-XA-CN", "Dũng cảm cứu người bị đuối nước ngày 02/5/2025."),
-    ("individual", "Trần Thị Mai", "Chuyên viên", "GK-XA-CN", "Hoàn thành xuất sắc nhiệm vụ năm 2025."),
+    (
+        "collective",
+        "Trường Tiểu học Trị An",
+        "",
+        "GK-XA-TT",
+        "Hoàn thành xuất sắc nhiệm vụ năm học 2024-2025; 100% học sinh hoàn thành "
+        "chương trình lớp học.",
+    ),
+    (
+        "collective",
+        "Trạm Y tế xã Trị An",
+        "",
+        "GK-XA-TT",
+        "Dẫn đầu phong trào thi đua chăm sóc sức khỏe ban đầu năm 2025.",
+    ),
+    (
+        "individual",
+        "Nguyễn Thị Hoa",
+        "Phó Chủ tịch UBND xã",
+        "GK-XA-CN",
+        "Hoàn thành xuất sắc nhiệm vụ năm 2025, chỉ đạo tốt công tác chuyển đổi số.",
+    ),
+    (
+        "individual",
+        "Lê Văn Dũng",
+        "Công chức Văn phòng - Thống kê",
+        "GK-XA-CN",
+        "Dũng cảm cứu người bị đuối nước ngày 02/5/2025.",
+    ),
+    (
+        "individual",
+        "Trần Thị Mai",
+        "Chuyên viên",
+        "GK-XA-CN",
+        "Hoàn thành xuất sắc nhiệm vụ năm 2025.",
+    ),
 ]
 
 
@@ -83,7 +114,12 @@ async def build(database: Path, out: Path) -> list[Path]:
             )
             progress = await progress_files(session, now=NOW, tz=TZ, language="vi", **SETTINGS)
             listing = await nomination_files(
-                session, now=NOW, tz=TZ, language="vi", scope=ExportScope(year=NOW.year), **SETTINGS
+                session,
+                now=NOW,
+                tz=TZ,
+                language="vi",
+                scope=ExportScope(year=NOW.year),
+                **SETTINGS,
             )
     finally:
         await engine.dispose()

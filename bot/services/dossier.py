@@ -192,14 +192,18 @@ async def build_dossier(
     _to_trinh(to_trinh, data, proposed, authority)
 
     danh_sach = o.new_document(landscape=True)
-    nomination_list_section(danh_sach, proposed, list_heading, attached_to=attached, with_status=False)
+    nomination_list_section(
+        danh_sach, proposed, list_heading, attached_to=attached, with_status=False
+    )
 
     combined = o.new_document()
     _to_trinh(combined, data, proposed, authority)
     section = combined.add_section(WD_SECTION.NEW_PAGE)
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
-    nomination_list_section(combined, proposed, list_heading, attached_to=attached, with_status=False)
+    nomination_list_section(
+        combined, proposed, list_heading, attached_to=attached, with_status=False
+    )
 
     stem = data.file_stem.replace("de-nghi-khen-thuong", "ho-so-de-nghi-khen-thuong", 1)
     return Dossier(
