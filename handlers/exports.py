@@ -253,4 +253,5 @@ async def _send_dossier(update: Update, context: BotContext, scope: object) -> N
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("export", export))
-    application.add_handler(CallbackQueryHandler(nomination_scope_button, pattern=r"^x[nd]:"))
+    application.add_handler(CallbackQueryHandler(nomination_scope_button, pattern=r"^xn:"))
+    application.add_handler(CallbackQueryHandler(nomination_scope_button, pattern=r"^xd:"))
