@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := bot handlers models migrations
 
-.PHONY: run test setup setup-test lint bench i18n i18n-compile clean
+.PHONY: run test setup setup-test lint bench i18n i18n-compile clean preview-docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,3 +73,8 @@ i18n-compile:
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+# The Word documents of a small example database rendered to PDF and PNG (LibreOffice and
+# pdftoppm where installed) in build/preview-docs/, for a person to look at.
+preview-docs: setup-test
+	$(BIN)/python scripts/preview_docs.py build/preview-docs

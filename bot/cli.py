@@ -141,15 +141,18 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help=_("write a report as .xlsx or .docx"))
     export.add_argument(
         "what",
-        choices=("nominations", "progress", "audit", "suggestions"),
-        metavar="progress|nominations|audit|suggestions",
+        choices=("nominations", "progress", "audit", "suggestions", "dossier"),
+        metavar="progress|nominations|audit|suggestions|dossier",
     )
     export.add_argument(
         "--out",
         type=Path,
         required=True,
         metavar="FILE",
-        help=_("the file to write; .xlsx or .docx"),
+        help=_(
+            "the file to write; .xlsx or .docx (dossier: .docx for the Tờ trình with the list, "
+            ".zip for them as separate files)"
+        ),
     )
     scope = export.add_mutually_exclusive_group()
     scope.add_argument(
@@ -157,15 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="ID",
         dest="round_id",
-        help=_("nominations: the nominations filed in this round"),
+        help=_("nominations, dossier: the nominations filed in this round"),
     )
     scope.add_argument(
         "--year",
         type=int,
         metavar="YYYY",
         help=_(
-            "nominations: every nomination filed this year, with its status (default: the "
-            "open round's, else this year's)"
+            "nominations, dossier: every nomination filed this year, with its status "
+            "(default: the open round's, else this year's)"
         ),
     )
     export.set_defaults(handler=cmd_export)
@@ -990,10 +993,17 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     )
 
     out: Path = args.out
-    if out.suffix.lower() not in (".xlsx", ".docx"):
+    if args.what == "dossier":
+        if out.suffix.lower() not in (".docx", ".zip"):
+            raise UserError(
+                _("{path}: the file name must end in .docx or .zip.").format(path=out)
+            )
+    elif out.suffix.lower() not in (".xlsx", ".docx"):
         raise UserError(_("{path}: the file name must end in .xlsx or .docx.").format(path=out))
     if not out.parent.is_dir():
         raise UserError(_("Folder not found: {path}").format(path=out.parent))
+    if args.what == "dossier":
+        return _export_dossier(settings, args, out)
     build = {
         "nominations": nomination_files,
         "progress": progress_files,
@@ -1006,9 +1016,11 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         from bot.services.eligibility import RulesError
         from bot.services.nomination_export import UnknownRound
 
-        extra: dict[str, object] = {}
+        # The Word documents carry the heading's parent and place; the suggestions are a
+        # workbook read from the rule set.
+        extra: dict[str, object] = {"parent": settings.authority_parent, "place": settings.place}
         if args.what == "nominations":
-            extra = {"scope": scope, "rules_file": settings.rules_file}
+            extra |= {"scope": scope, "rules_file": settings.rules_file}
         elif args.what == "suggestions":
             extra = {"rules_file": settings.rules_file}
         try:
@@ -1047,14 +1059,55 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_session(settings, work))
 
 
+def _export_dossier(settings: Settings, args: argparse.Namespace, out: Path) -> int:
+    """The Tờ trình with the danh sách (.docx), or both as separate files (.zip)."""
+    from bot.clock import SystemClock
+    from bot.services.dossier import build_dossier
+    from bot.services.nomination_export import UnknownRound
+
+    scope = _nomination_scope(args)
+
+    async def work(session: object) -> int:
+        try:
+            dossier = await build_dossier(
+                session,  # type: ignore[arg-type]
+                now=SystemClock().now(),
+                tz=settings.tz,
+                authority=settings.authority,
+                parent=settings.authority_parent,
+                place=settings.place,
+                scope=scope,  # type: ignore[arg-type]
+            )
+        except UnknownRound as error:
+            raise UserError(
+                _("No nomination round has the id {id}.").format(id=args.round_id)
+            ) from error
+        payload = dossier.zip() if out.suffix.lower() == ".zip" else dossier.combined
+        await asyncio.to_thread(out.write_bytes, payload)
+        print(
+            _(
+                "Wrote {path}: the Tờ trình proposes {collectives} collectives and {individuals} "
+                "individuals (approved in review) of {filed} nominations filed."
+            ).format(
+                path=out,
+                collectives=dossier.collectives,
+                individuals=dossier.individuals,
+                filed=dossier.filed,
+            )
+        )
+        return EXIT_OK
+
+    return asyncio.run(_with_session(settings, work))
+
+
 def _nomination_scope(args: argparse.Namespace) -> object:
     """--round ID or --year YYYY of `export nominations` (refused for the other reports)."""
     from bot.services.nomination_export import FIRST_YEAR, LAST_YEAR, ExportScope
 
     if args.round_id is None and args.year is None:
         return None
-    if args.what != "nominations":
-        raise UserError(_("--round and --year apply to export nominations only."))
+    if args.what not in ("nominations", "dossier"):
+        raise UserError(_("--round and --year apply to export nominations and dossier only."))
     if args.round_id is not None and not 0 < args.round_id < 2**31:
         raise UserError(_("No nomination round has the id {id}.").format(id=args.round_id))
     if args.year is not None and not FIRST_YEAR <= args.year <= LAST_YEAR:

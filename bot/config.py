@@ -51,6 +51,10 @@ class Settings:
     authority_level: str = ""
     # A province's rule file (TOML) that adds to or replaces the national eligibility rules.
     rules_file: str | None = None
+    # The body above the issuing authority in a document's heading (e.g. "UBND tỉnh Đồng Nai").
+    authority_parent: str = ""
+    # The place name of a document's date line ("Trị An, ngày ..."); empty: left to fill.
+    place: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -212,6 +216,8 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         ),
         authority_level=_parse_level(env.get("TDKT_AUTHORITY_LEVEL") or ""),
         rules_file=_parse_rules_file(env.get("TDKT_RULES_FILE") or ""),
+        authority_parent=" ".join((env.get("TDKT_AUTHORITY_PARENT") or "").split()),
+        place=" ".join((env.get("TDKT_PLACE") or "").split()),
     )
 
 

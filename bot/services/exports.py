@@ -76,6 +76,9 @@ class NominationRow:
     decision: str
     # The verdict on the candidate from the award history, with the reasons not met.
     eligibility: str = ""
+    # individual | collective: the Word list's group (not a column of the workbook).
+    target: str = ""
+    state: str = ""  # the nomination's status code (NominationStatus), for the dossier
 
     def cells(self) -> list[object]:
         return [
@@ -97,6 +100,10 @@ class ExportHeading:
     title: str
     subtitle: str
     date_line: str
+    # The Word documents' heading: the body above the authority, the place and the day.
+    parent: str = ""
+    place: str = ""
+    day: date | None = None
 
 
 def nomination_columns() -> list[str]:
@@ -160,68 +167,114 @@ def nominations_xlsx(rows: list[NominationRow], heading: ExportHeading) -> bytes
     return buffer.getvalue()
 
 
+# The Word list's columns (the award form is each group's heading), in millimetres of a
+# landscape A4 page's 252 mm of text.
+WORD_COLUMNS = (
+    ("STT", 12),
+    ("Tên tập thể / Họ và tên", 46),
+    ("Chức vụ", 32),
+    ("Đơn vị", 42),
+    ("Tóm tắt thành tích", 66),
+    ("Trạng thái", 26),
+    ("Ghi chú", 28),
+)
+# Without the status (the dossier's list holds only what is proposed).
+WORD_COLUMNS_PROPOSED = (
+    ("STT", 12),
+    ("Tên tập thể / Họ và tên", 50),
+    ("Chức vụ", 38),
+    ("Đơn vị", 48),
+    ("Tóm tắt thành tích", 74),
+    ("Ghi chú", 30),
+)
+GROUPS = (("collective", "TẬP THỂ"), ("individual", "CÁ NHÂN"))
+# Forms of award one is "given" (tặng); any other is a title (danh hiệu).
+_AWARD_WORDS = (
+    "giấy khen",
+    "bằng khen",
+    "cờ thi đua",
+    "huân chương",
+    "huy chương",
+    "kỷ niệm chương",
+    "giải thưởng",
+    "danh hiệu",
+)
+
+
+def proposal_heading(form: str) -> str:
+    """ "Danh sách đề nghị tặng Giấy khen …", "… tặng danh hiệu “Lao động tiên tiến”"."""
+    if not form:
+        return "Chưa chọn hình thức khen thưởng"
+    if form.lower().startswith(_AWARD_WORDS):
+        return f"Danh sách đề nghị tặng {form}"
+    return f"Danh sách đề nghị tặng danh hiệu “{form}”"
+
+
+def grouped(rows: list[NominationRow]) -> list[tuple[str, list[tuple[str, list[NominationRow]]]]]:
+    """Collectives, then individuals (then rows of neither), each by form of award in the
+    order the rows come in."""
+    groups: list[tuple[str, list[tuple[str, list[NominationRow]]]]] = []
+    known = [target for target, _title in GROUPS]
+    for target, title in [*GROUPS, ("", "KHÁC")]:
+        mine = [
+            row
+            for row in rows
+            if (row.target == target) or (target == "" and row.target not in known)
+        ]
+        if not mine:
+            continue
+        forms: dict[str, list[NominationRow]] = {}
+        for row in mine:
+            forms.setdefault(row.award_form, []).append(row)
+        groups.append((title, list(forms.items())))
+    return groups
+
+
+def nomination_list_section(
+    document: Any,
+    rows: list[NominationRow],
+    heading: ExportHeading,
+    *,
+    attached_to: str = "",
+    with_status: bool = True,
+) -> None:
+    """The danh sách đề nghị khen thưởng on the current (landscape) section: the heading, the
+    title, the table by group (I. TẬP THỂ, II. CÁ NHÂN) and form of award, the total."""
+    from bot.services import official_docx as o
+
+    o.heading(
+        document,
+        o.Letterhead(heading.authority, heading.parent, heading.place, heading.day),
+    )
+    o.title(document, heading.title, heading.subtitle, attached_to)
+    columns = WORD_COLUMNS if with_status else WORD_COLUMNS_PROPOSED
+    table = o.grid_table(document, [name for name, _width in columns], [w for _n, w in columns])
+    numerals = ("I", "II", "III")
+    for numeral, (title, forms) in zip(numerals, grouped(rows), strict=False):
+        o.group_row(table, f"{numeral}. {title}")
+        for index, (form, members) in enumerate(forms, start=1):
+            o.group_row(table, f"{index}. {proposal_heading(form)} ({len(members)})")
+            for number, row in enumerate(members, start=1):
+                values: list[object] = [number, row.nominee, row.position, row.unit, row.summary]
+                values += [row.status, row.decision] if with_status else [""]
+                o.add_row(table, values, centre=(0,))
+    collectives = sum(1 for row in rows if row.target == "collective")
+    individuals = sum(1 for row in rows if row.target == "individual")
+    o.line(document, "", after=6)
+    o.body(
+        document,
+        f"Tổng số: {len(rows)} (tập thể: {collectives}; cá nhân: {individuals}).",
+        bold=True,
+    )
+
+
 def nominations_docx(rows: list[NominationRow], heading: ExportHeading) -> bytes:
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    """The nomination list as an administrative document (landscape A4, in Vietnamese)."""
+    from bot.services import official_docx as o
 
-    document = Document()
-    normal = document.styles["Normal"]
-    normal.font.name = "Times New Roman"  # type: ignore[attr-defined]
-    normal.font.size = Pt(13)  # type: ignore[attr-defined]
-    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()  # type: ignore[attr-defined]
-    fonts.set(qn("w:eastAsia"), "Times New Roman")
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    for margin in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, margin, Cm(2))
-
-    def paragraph(
-        text: str,
-        *,
-        bold: bool = False,
-        italic: bool = False,
-        size: int | None = None,
-        align: object = None,
-    ) -> None:
-        if not text:
-            return
-        block = document.add_paragraph()
-        run = block.add_run(text)
-        run.bold, run.italic = bold, italic
-        if size:
-            run.font.size = Pt(size)
-        if align is not None:
-            block.alignment = align  # type: ignore[assignment]
-
-    paragraph(heading.authority, bold=True)
-    paragraph(heading.title, bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
-    paragraph(heading.subtitle, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    paragraph(heading.date_line, italic=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    columns = nomination_columns()
-    table = document.add_table(rows=1, cols=len(columns))
-    table.style = "Table Grid"
-    header = table.rows[0]
-    header_properties = header._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    header_properties.append(repeat)
-    for cell, title in zip(header.cells, columns, strict=True):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(title)
-        run.bold = True
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for row in rows:
-        for cell, value in zip(table.add_row().cells, row.cells(), strict=True):
-            cell.text = str(value)
-    paragraph(_total(rows), bold=True)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    document = o.new_document(landscape=True)
+    nomination_list_section(document, rows, heading)
+    return o.to_bytes(document)
 
 
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -343,39 +396,40 @@ def progress_docx(
     report: ProgressReport,
     authority: str = "",
     tz: ZoneInfo = DEFAULT_TZ,
+    *,
+    parent: str = "",
+    place: str = "",
 ) -> bytes:
-    """A report in the style of an official one: per quarter a summary, the task table, and
-    the units' notes and files."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+    """A BÁO CÁO laid out as an administrative document: the heading with its number and
+    date, per quarter a summary, the task table (with the body responsible) and the units'
+    notes and files, the units lagging behind, Nơi nhận and the signature."""
+    from bot.services import official_docx as o
 
-    document = Document()
-    normal = document.styles["Normal"]
-    normal.font.name = "Times New Roman"  # type: ignore[attr-defined]
-    normal.font.size = Pt(13)  # type: ignore[attr-defined]
-    if authority:
-        document.add_paragraph().add_run(authority.upper()).bold = True
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(
-        _("REPORT ON THE PROGRESS OF THE TĐKT PLAN {year}").format(
-            year=matrix.plan.year if matrix.plan else ""
-        )
+    document = o.new_document()
+    o.heading(
+        document,
+        o.Letterhead(authority, parent, place, matrix.today, kind_code="BC"),
     )
-    run.bold, run.font.size = True, Pt(14)
-    dated = document.add_paragraph(_("As of {date}").format(date=format_date(matrix.today)))
-    dated.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    year = matrix.plan.year if matrix.plan else ""
+    o.title(
+        document,
+        "Báo cáo",
+        f"Tiến độ thực hiện Kế hoạch công tác thi đua, khen thưởng năm {year}".strip(),
+        _("As of {date}").format(date=format_date(matrix.today)),
+    )
+    width = o.text_width_mm(document)
     for quarter in matrix.quarters:
         tasks = report.quarters.get(quarter.quarter, [])
-        heading = document.add_paragraph()
-        heading.add_run(
-            _("Q{quarter}").format(quarter=quarter_numeral(quarter.quarter))
-        ).bold = True
+        o.body(
+            document,
+            _("Q{quarter}").format(quarter=quarter_numeral(quarter.quarter)),
+            bold=True,
+        )
         complete = sum(1 for task in tasks if task.total and task.done == task.total)
         cells = sum(task.total for task in tasks)
         done = sum(task.done for task in tasks)
-        document.add_paragraph(
+        o.body(
+            document,
             _(
                 "{complete} of {count} tasks were completed by every unit concerned; counting "
                 "each task of each unit, {done} of {cells} are done ({rate})."
@@ -385,20 +439,25 @@ def progress_docx(
                 done=done,
                 cells=cells,
                 rate=format_percent(done / cells if cells else 0),
-            )
+            ),
         )
-        table = document.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, text in zip(
-            table.rows[0].cells, (_("No."), _("Task"), _("Deadline"), _("Units done")), strict=True
-        ):
-            cell.text = ""
-            cell.paragraphs[0].add_run(text).bold = True
+        table = o.grid_table(
+            document,
+            [_("No."), _("Task"), _("Deadline"), _("Units done")],
+            [12, width - 12 - 28 - 28, 28, 28],
+        )
         for number, task in enumerate(tasks, start=1):
-            row = table.add_row().cells
-            row[0].text = str(number)
-            row[1].text = _task_heading(task.task_id, task.title, task.responsible)
-            row[2].text, row[3].text = format_date(task.deadline), f"{task.done}/{task.total}"
+            o.add_row(
+                table,
+                [
+                    number,
+                    _task_heading(task.task_id, task.title, task.responsible),
+                    format_date(task.deadline),
+                    f"{task.done}/{task.total}",
+                ],
+                centre=(0, 2, 3),
+            )
+        o.line(document, "", after=6)
         noted = [
             (task, unit, quarter.notes[(unit.id, task.id)])
             for task in quarter.tasks
@@ -406,24 +465,28 @@ def progress_docx(
             if quarter.notes.get((unit.id, task.id))
         ]
         if noted:
-            document.add_paragraph().add_run(_("Notes and files of the units")).italic = True
+            o.body(document, _("Notes and files of the units"), italic=True)
             for task, unit, notes in noted:
                 for note in notes:
-                    document.add_paragraph(
-                        f"#{task.id} — {unit.name} — {note_text(note, tz)}", style="List Bullet"
-                    )
+                    o.body(document, f"#{task.id} — {unit.name} — {note_text(note, tz)}")
     if report.lagging:
-        document.add_paragraph().add_run(_("Units lagging behind")).bold = True
+        o.body(document, _("Units lagging behind"), bold=True)
         for unit in report.lagging:
-            document.add_paragraph(
-                ngettext(
+            o.body(
+                document,
+                "- "
+                + ngettext(
                     "{unit}: {n} overdue task", "{unit}: {n} overdue tasks", unit.overdue
                 ).format(unit=unit.name, n=unit.overdue),
-                style="List Bullet",
             )
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    o.closing(
+        document,
+        o.Closing(
+            ["Hội đồng Thi đua - Khen thưởng", "Các đơn vị thực hiện kế hoạch"],
+            o.signature_for(authority),
+        ),
+    )
+    return o.to_bytes(document)
 
 
 @dataclass(frozen=True)

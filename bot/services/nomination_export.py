@@ -49,6 +49,9 @@ class NominationExport:
     year: int
     # Nominations filed in `year` that a round's list does not hold (0 for a year's list).
     outside: int
+    # The same list in Vietnamese, for the Word documents.
+    word_rows: list[NominationRow]
+    word_heading: ExportHeading
 
 
 async def resolve_scope(
@@ -90,6 +93,8 @@ async def nomination_export(
     authority: str = "",
     scope: ExportScope | None = None,
     rules_file: str | None = None,
+    parent: str = "",
+    place: str = "",
 ) -> NominationExport:
     """The nominations of the scope with their status and the verdict on each candidate from
     the history (raises UnknownRound)."""
@@ -120,32 +125,46 @@ async def nomination_export(
     )
     nominations = (await session.execute(query)).all()
     verdicts = await _verdicts(session, [n for n, _unit in nominations], tz, rules_file)
-    with use_language(language):
-        rows = [
+
+    def rows_in(words: str) -> list[NominationRow]:
+        return [
             NominationRow(
                 number=number,
                 nominee=nomination.nominee_name or "",
                 position=nomination.position_title or "",
                 unit=nomination.workplace or unit_name,
-                award_form=nomination.award_form.name(language) if nomination.award_form else "",
+                award_form=nomination.award_form.name(words) if nomination.award_form else "",
                 summary=nomination.summary or "",
                 status=label(STATUS_LABELS, nomination.status),
                 decision=nomination.decision_reason or "",
                 eligibility=verdicts(nomination.id),
+                target=nomination.target or "",
+                state=nomination.status,
             )
             for number, (nomination, unit_name) in enumerate(nominations, start=1)
         ]
-        heading = ExportHeading(
+
+    def heading_in() -> ExportHeading:
+        return ExportHeading(
             authority=authority.upper(),
             title=_("LIST OF NOMINATIONS FOR COMMENDATION"),
             subtitle=scope_title(round_, year),
             date_line=_date_line(today),
+            parent=parent,
+            place=place,
+            day=today,
         )
+
+    with use_language(language):
+        rows, heading = rows_in(language), heading_in()
+    # The Word list is an administrative document: in Vietnamese whatever the reader's language.
+    with use_language("vi"):
+        word_rows, word_heading = rows_in("vi"), heading_in()
     if round_ is not None:
         stem = f"de-nghi-khen-thuong-dot-{round_.id}-{today.isoformat()}"
     else:
         stem = f"de-nghi-khen-thuong-nam-{year}-{today.isoformat()}"
-    return NominationExport(rows, heading, stem, round_, year, outside)
+    return NominationExport(rows, heading, stem, round_, year, outside, word_rows, word_heading)
 
 
 async def _verdicts(

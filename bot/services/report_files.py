@@ -43,8 +43,11 @@ async def nomination_files(
     authority: str,
     scope: ExportScope | None = None,
     rules_file: str | None = None,
+    parent: str = "",
+    place: str = "",
 ) -> ReportFiles:
-    """The nomination list of `scope` (raises UnknownRound for a round that does not exist)."""
+    """The nomination list of `scope` (raises UnknownRound for a round that does not exist);
+    the Word file in Vietnamese whatever `language`."""
     data = await nomination_export(
         session,
         now=now,
@@ -53,6 +56,8 @@ async def nomination_files(
         authority=authority,
         scope=scope,
         rules_file=rules_file,
+        parent=parent,
+        place=place,
     )
     with use_language(language):
         note = (
@@ -72,7 +77,7 @@ async def nomination_files(
         return ReportFiles(
             [
                 (f"{data.file_stem}.xlsx", nominations_xlsx(data.rows, data.heading)),
-                (f"{data.file_stem}.docx", nominations_docx(data.rows, data.heading)),
+                (f"{data.file_stem}.docx", nominations_docx(data.word_rows, data.word_heading)),
             ],
             caption + ("\n" + note if note else ""),
             len(data.rows),
@@ -82,17 +87,26 @@ async def nomination_files(
 
 
 async def progress_files(
-    session: AsyncSession, *, now: datetime, tz: ZoneInfo, language: str, authority: str
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    language: str,
+    authority: str,
+    parent: str = "",
+    place: str = "",
 ) -> ReportFiles:
     today = now.astimezone(tz).date()
     matrix = await progress_matrix(session, today, tz)
     report = await plan_progress(session, today, None, tz)
     stem = f"tien-do-ke-hoach-tdkt-{today.isoformat()}"
+    with use_language("vi"):  # an administrative document: in Vietnamese
+        docx = progress_docx(matrix, report, authority, tz, parent=parent, place=place)
     with use_language(language):
         return ReportFiles(
             [
                 (f"{stem}.xlsx", progress_xlsx(matrix, authority.upper(), tz)),
-                (f"{stem}.docx", progress_docx(matrix, report, authority, tz)),
+                (f"{stem}.docx", docx),
             ],
             _("Progress as of {date}").format(date=format_date(today)),
             len(matrix.quarters),
@@ -103,7 +117,14 @@ AUDIT_ROWS = 10_000
 
 
 async def audit_files(
-    session: AsyncSession, *, now: datetime, tz: ZoneInfo, language: str, authority: str
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    language: str,
+    authority: str,
+    parent: str = "",
+    place: str = "",
 ) -> ReportFiles:
     """The latest audit entries (newest first) as a workbook, in the reader's words."""
     from sqlalchemy import select

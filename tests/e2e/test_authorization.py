@@ -173,6 +173,7 @@ COMMANDS = [
 
 CALLBACKS = [
     Row("xn", "callback", OFFICER_ONLY, "xn:y:2020", prepare=("/export nominations",)),
+    Row("xd", "callback", OFFICER_ONLY, "xd:y:2020", prepare=("/export dossier",)),
     Row("lang", "callback", MEMBER, "lang:vi", probe="lang:en", prepare=("/lang",)),
     Row("dl", "callback", OFFICER_ONLY, "dl:{task_spare}", prepare=("/deadline",)),
     Row("dlp", "callback", OFFICER_ONLY, "dlp:1", prepare=("/deadline",)),
@@ -808,6 +809,7 @@ FORGED_TEMPLATES = {
     "ack": "ack:{n}",
     "pl": "pl:{n}",
     "xn": "xn:r:{n}",
+    "xd": "xd:r:{n}",
     "prt": "prt:{n}",
     "prf": "prf:{n}",
     "plc": "plc:{n}:1",

@@ -50,7 +50,7 @@ def _documents(harness: BotHarness, reply: Reply) -> tuple[list[str], list[str],
         for row in range(6, sheet.max_row + 1)
         if isinstance(sheet.cell(row=row, column=1).value, int)
     ]
-    table = Document(io.BytesIO(docx)).tables[0]
+    table = Document(io.BytesIO(docx)).tables[1]  # tables[0] is the heading
     in_word = [row.cells[1].text for row in table.rows[1:] if row.cells[0].text.isdigit()]
     return names, in_word, str(sent[0].params["caption"])
 
@@ -130,7 +130,7 @@ async def test_the_year_list_holds_filings_before_in_and_after_a_round(
             "export", "nominations", "--out", str(out), *args, env=env
         )
         assert code == 0, stderr
-        rows = Document(str(out)).tables[0].rows[1:]
+        rows = Document(str(out)).tables[1].rows[1:]
         assert len([r for r in rows if r.cells[0].text.isdigit()]) == count
     code, stdout, _err = await atdkt(
         "export", "nominations", "--out", str(tmp_path / "r.xlsx"), "--round", "1", env=env
@@ -152,7 +152,10 @@ async def test_the_year_list_holds_filings_before_in_and_after_a_round(
     code, _out, stderr = await atdkt(
         "export", "progress", "--out", str(tmp_path / "p.xlsx"), "--year", str(year), env=env
     )
-    assert (code, stderr.strip()) == (1, "--round and --year apply to export nominations only.")
+    assert (code, stderr.strip()) == (
+        1,
+        "--round and --year apply to export nominations and dossier only.",
+    )
     code, _out, _err = await atdkt(
         "export", "nominations", "--out", "x.xlsx", "--round", "1", "--year", "2020", env=env
     )

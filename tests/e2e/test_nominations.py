@@ -379,8 +379,8 @@ async def test_export_nominations_in_chat_and_on_the_command_line(
         "Năm học 2019-2020 hoàn thành xuất sắc nhiệm vụ.",
         "Đã gửi, chờ xét duyệt",
     ]
-    table = Document(io.BytesIO(uploads[1][1])).tables[0]
-    assert table.rows[1].cells[1].text == "Trường Tiểu học Thạnh Phú"
+    table = Document(io.BytesIO(uploads[1][1])).tables[1]  # tables[0] is the heading
+    assert [cell.text for cell in table.rows[3].cells[:2]] == ["1", "Trường Tiểu học Thạnh Phú"]
     refused = await head.send("/export nominations")
     assert "chỉ dành cho cán bộ phụ trách TĐKT" in refused.text
 
@@ -404,9 +404,13 @@ async def test_export_nominations_in_chat_and_on_the_command_line(
         "Excellent Labour Collective",
         "Submitted, awaiting review",
     ]
-    assert Document(str(tmp_path / "list.docx")).tables[0].rows[1].cells[1].text == (
-        "Trường Tiểu học Thạnh Phú"
-    )
+    # The Word list is in Vietnamese whatever the language: grouped, collectives first.
+    rows = Document(str(tmp_path / "list.docx")).tables[1].rows
+    assert [row.cells[0].text for row in rows[1:3]] == [
+        "I. TẬP THỂ",
+        "1. Danh sách đề nghị tặng danh hiệu “Tập thể lao động xuất sắc” (1)",
+    ]
+    assert rows[3].cells[1].text == "Trường Tiểu học Thạnh Phú"
     code, _out, stderr = await atdkt(
         "export", "nominations", "--out", str(tmp_path / "x.pdf"), env=env
     )

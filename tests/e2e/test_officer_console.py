@@ -116,7 +116,11 @@ async def test_progress_exports_in_chat_and_on_the_command_line(
         io.BytesIO(seeded.api.uploads[documents[1].result["document"]["file_id"]][1])
     )
     texts = [p.text for p in report.paragraphs]
-    assert "BÁO CÁO TIẾN ĐỘ THỰC HIỆN KẾ HOẠCH CÔNG TÁC THI ĐUA, KHEN THƯỞNG NĂM 2020" in texts
+    # An administrative document: the type, then the subject (Nghị định 30/2020, Phụ lục I).
+    assert texts[:2] == [
+        "BÁO CÁO",
+        "Tiến độ thực hiện Kế hoạch công tác thi đua, khen thưởng năm 2020",
+    ]
     assert "Tính đến ngày 15/05/2020" in texts
     # Plain words and a percentage to one decimal: 3 of 5 units × 7 tasks.
     assert (
@@ -124,7 +128,23 @@ async def test_progress_exports_in_chat_and_on_the_command_line(
         "của từng đơn vị, đã hoàn thành 3/35 (8,6%)."
     ) in texts
     assert not any("lượt" in text for text in texts)
-    quarter_two = report.tables[1]
+    head = report.tables[0]
+    left, right = ([p.text for p in cell.paragraphs if p.text] for cell in head.rows[0].cells)
+    assert left == ["……", "Số:        /BC-……"]  # no TDKT_AUTHORITY set: left to fill
+    assert right == [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "……, ngày 15 tháng 5 năm 2020",
+    ]
+    section = report.sections[0]
+    assert [round(v / 36000) for v in (section.page_width, section.page_height)] == [210, 297]
+    closing = report.tables[-1].rows[0].cells
+    assert closing[0].paragraphs[0].text == "Nơi nhận:"
+    assert "THỦ TRƯỞNG CƠ QUAN" in closing[1].text
+    quarter_two = report.tables[2]  # after the heading and quarter I
+    # STT is narrow, the task wide.
+    widths = [round(cell.width / 36000) for cell in quarter_two.rows[0].cells]
+    assert widths[0] == 12 and widths[1] == max(widths)
     assert quarter_two.rows[1].cells[3].text == "2/5"
     assert quarter_two.rows[2].cells[3].text == "1/5"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -26,6 +27,7 @@ ROWS = [
         "Hoàn thành xuất sắc nhiệm vụ.\nDẫn đầu phong trào.",
         "Đã được phê duyệt",
         "",
+        "individual",
     ),
     NominationRow(
         2,
@@ -36,6 +38,7 @@ ROWS = [
         "Năm học 2019-2020 hoàn thành xuất sắc.",
         "Trả lại để bổ sung",
         "Bổ sung báo cáo có xác nhận.",
+        "collective",
     ),
     NominationRow(
         3,
@@ -46,6 +49,7 @@ ROWS = [
         "Dũng cảm cứu người.",
         "Đã gửi, chờ xét duyệt",
         "",
+        "individual",
     ),
 ]
 HEADING = ExportHeading(
@@ -53,6 +57,8 @@ HEADING = ExportHeading(
     "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG",
     "Đợt: Tổng kết năm 2020",
     "Ngày 15/12/2020",
+    day=date(2020, 12, 5),
+    place="Vĩnh Cửu",
 )
 COLUMNS_EN = [
     "No.",
@@ -103,27 +109,60 @@ def test_vietnamese_headers_and_an_empty_list() -> None:
     assert sheet.cell(row=6, column=1).value is None
     assert sheet["B7"].value == "Tổng số: 0"
     document = Document(io.BytesIO(nominations_docx([], HEADING)))
-    assert len(document.tables[0].rows) == 1
-    assert document.paragraphs[-1].text == "Tổng số: 0"
+    assert len(document.tables[1].rows) == 1  # the heading is tables[0]
+    assert document.paragraphs[-1].text == "Tổng số: 0 (tập thể: 0; cá nhân: 0)."
 
 
 def test_word_document() -> None:
+    """The Word list is an administrative document in Vietnamese, also for an English reader:
+    the heading, the title, and the table by group (collectives first) and form of award."""
     with use_language("en"):
         document = Document(io.BytesIO(nominations_docx(ROWS, HEADING)))
-    texts = [p.text for p in document.paragraphs]
-    assert texts[:4] == [
-        "UBND HUYỆN VĨNH CỬU",
-        "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG",
-        "Đợt: Tổng kết năm 2020",
-        "Ngày 15/12/2020",
+    head = document.tables[0]
+    left, right = (cell.text.split("\n") for cell in head.rows[0].cells)
+    assert left[0] == "UBND HUYỆN VĨNH CỬU"
+    assert right[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    assert "Vĩnh Cửu, ngày 05 tháng 12 năm 2020" in right
+    texts = [p.text for p in document.paragraphs if p.text]
+    assert texts[:2] == ["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG", "Đợt: Tổng kết năm 2020"]
+    assert texts[-1] == "Tổng số: 3 (tập thể: 1; cá nhân: 2)."
+    section = document.sections[0]
+    assert section.orientation == WD_ORIENT.LANDSCAPE
+    assert round(section.page_width / 36000) == 297 and round(section.page_height / 36000) == 210
+    table = document.tables[1]
+    assert [cell.text for cell in table.rows[0].cells] == [
+        "STT",
+        "Tên tập thể / Họ và tên",
+        "Chức vụ",
+        "Đơn vị",
+        "Tóm tắt thành tích",
+        "Trạng thái",
+        "Ghi chú",
     ]
-    assert texts[-1] == "Total: 3"
-    assert document.sections[0].orientation == WD_ORIENT.LANDSCAPE
-    table = document.tables[0]
-    assert len(table.rows) == 1 + len(ROWS)
-    assert [cell.text for cell in table.rows[0].cells] == COLUMNS_EN
-    for row, expected in zip(table.rows[1:], ROWS, strict=True):
-        assert [cell.text for cell in row.cells] == [str(v) for v in expected.cells()]
+    # STT is narrow, the summary wide.
+    widths = [round(cell.width / 36000) for cell in table.rows[0].cells]
+    assert widths[0] == 12 and widths[4] == max(widths)
+    rows = [[cell.text for cell in row.cells] for row in table.rows[1:]]
+    assert [row[0] for row in rows] == [
+        "I. TẬP THỂ",
+        "1. Danh sách đề nghị tặng danh hiệu “Tập thể lao động xuất sắc” (1)",
+        "1",
+        "II. CÁ NHÂN",
+        "1. Danh sách đề nghị tặng danh hiệu “Chiến sĩ thi đua cơ sở” (1)",
+        "1",
+        "2. Danh sách đề nghị tặng Giấy khen của Chủ tịch UBND huyện (1)",
+        "1",
+    ]
+    assert rows[2] == [
+        "1",
+        "Trường Mầm non Hoa Sen",
+        "",
+        "Phòng Giáo dục và Đào tạo",
+        "Năm học 2019-2020 hoàn thành xuất sắc.",
+        "Trả lại để bổ sung",
+        "Bổ sung báo cáo có xác nhận.",
+    ]
+    assert rows[5][1:4] == ["Nguyễn Thị Hoa", "Phó Chủ tịch UBND xã", "UBND xã Trị An"]
     assert document.styles["Normal"].font.name == "Times New Roman"
 
 

@@ -1,0 +1,172 @@
+"""Renders the Word documents (Tờ trình and danh sách, progress report, nomination list) of a
+small example database to PDF and PNG for a person to look at: `make preview-docs`.
+
+Needs LibreOffice (`soffice`) for the PDF and poppler's `pdftoppm` for the PNG; without them
+it writes the .docx files only and says so."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.db import make_engine, make_sessionmaker  # noqa: E402
+from bot.migrate import upgrade  # noqa: E402
+from bot.services.awards import seed_catalogue  # noqa: E402
+from bot.services.dossier import build_dossier  # noqa: E402
+from bot.services.nomination_export import ExportScope  # noqa: E402
+from bot.services.plan_parser import parse_plan_file  # noqa: E402
+from bot.services.plans import import_plan  # noqa: E402
+from bot.services.report_files import nomination_files, progress_files  # noqa: E402
+from bot.services.unit_import import import_units, read_unit_rows  # noqa: E402
+from models import AwardForm, Nomination, Unit  # noqa: E402
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+NOW = datetime(2026, 2, 5, 10, 0, tzinfo=TZ)
+SETTINGS = {"authority": "UBND xã Trị An", "parent": "UBND tỉnh Đồng Nai", "place": "Trị An"}
+EXAMPLES = [
+    (
+        "collective",
+        "Trường Tiểu học Trị An",
+        "",
+        "GK-XA-TT",
+        "Hoàn thành xuất sắc nhiệm vụ năm học 2024-2025; 100% học sinh hoàn thành "
+        "chương trình lớp học.",
+    ),
+    (
+        "collective",
+        "Trạm Y tế xã Trị An",
+        "",
+        "GK-XA-TT",
+        "Dẫn đầu phong trào thi đua chăm sóc sức khỏe ban đầu năm 2025.",
+    ),
+    (
+        "individual",
+        "Nguyễn Thị Hoa",
+        "Phó Chủ tịch UBND xã",
+        "GK-XA-CN",
+        "Hoàn thành xuất sắc nhiệm vụ năm 2025, chỉ đạo tốt công tác chuyển đổi số.",
+    ),
+    (
+        "individual",
+        "Lê Văn Dũng",
+        "Công chức Văn phòng - Thống kê",
+        "GK-XA-CN",
+        "Dũng cảm cứu người bị đuối nước ngày 02/5/2025.",
+    ),
+    (
+        "individual",
+        "Trần Thị Mai",
+        "Chuyên viên",
+        "GK-XA-CN",
+        "Hoàn thành xuất sắc nhiệm vụ năm 2025.",
+    ),
+]
+
+
+async def build(database: Path, out: Path) -> list[Path]:
+    url = f"sqlite+aiosqlite:///{database}"
+    await upgrade(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            await import_units(session, read_unit_rows(ROOT / "examples" / "units.csv"), now=NOW)
+            await import_plan(
+                session, parse_plan_file(ROOT / "examples" / "ke-hoach-tdkt-2020.txt"), now=NOW
+            )
+            await seed_catalogue(session, "commune")
+            from sqlalchemy import select
+
+            forms = {f.code: f for f in await session.scalars(select(AwardForm))}
+            unit = await session.scalar(select(Unit).limit(1))
+            assert unit is not None
+            for number, (target, name, position, code, summary) in enumerate(EXAMPLES, start=1):
+                session.add(
+                    Nomination(
+                        number=number,
+                        unit_id=unit.id,
+                        target=target,
+                        nominee_name=name,
+                        position_title=position or None,
+                        workplace="UBND xã Trị An" if target == "individual" else None,
+                        award_form_id=forms[code].id,
+                        achievement_kind="yearly",
+                        summary=summary,
+                        status="approved",
+                        submitted_at=NOW,
+                        created_at=NOW,
+                        updated_at=NOW,
+                    )
+                )
+            await session.commit()
+        async with sessions() as session:
+            dossier = await build_dossier(
+                session, now=NOW, tz=TZ, scope=ExportScope(year=NOW.year), **SETTINGS
+            )
+            progress = await progress_files(session, now=NOW, tz=TZ, language="vi", **SETTINGS)
+            listing = await nomination_files(
+                session,
+                now=NOW,
+                tz=TZ,
+                language="vi",
+                scope=ExportScope(year=NOW.year),
+                **SETTINGS,
+            )
+    finally:
+        await engine.dispose()
+    files = {
+        "to-trinh-va-danh-sach.docx": dossier.combined,
+        "bao-cao-tien-do.docx": progress.by_suffix(".docx"),
+        "danh-sach-de-nghi.docx": listing.by_suffix(".docx"),
+    }
+    written = []
+    for name, data in files.items():
+        assert data is not None
+        path = out / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def render(paths: list[Path], out: Path) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        print("LibreOffice (soffice) is not installed: wrote the .docx files only.")
+        return
+    for path in paths:
+        subprocess.run(
+            [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out), str(path)],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        pdf = path.with_suffix(".pdf")
+        if shutil.which("pdftoppm"):
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "80", str(pdf), str(pdf.with_suffix(""))], check=True
+            )
+        print(f"{pdf}")
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build" / "preview-docs")
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = asyncio.run(build(Path(folder) / "preview.sqlite3", out))
+    render(paths, out)
+    for path in sorted(out.glob("*.png")):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
