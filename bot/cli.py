@@ -995,9 +995,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     out: Path = args.out
     if args.what == "dossier":
         if out.suffix.lower() not in (".docx", ".zip"):
-            raise UserError(
-                _("{path}: the file name must end in .docx or .zip.").format(path=out)
-            )
+            raise UserError(_("{path}: the file name must end in .docx or .zip.").format(path=out))
     elif out.suffix.lower() not in (".xlsx", ".docx"):
         raise UserError(_("{path}: the file name must end in .xlsx or .docx.").format(path=out))
     if not out.parent.is_dir():

@@ -84,9 +84,7 @@ def _title(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def _ask_nomination_scope(
-    update: Update, context: BotContext, prefix: str = LIST
-) -> None:
+async def _ask_nomination_scope(update: Update, context: BotContext, prefix: str = LIST) -> None:
     from bot.services.nomination_export import export_choices
 
     ctx = context.app_ctx
@@ -254,9 +252,7 @@ async def _send_dossier(update: Update, context: BotContext, scope: object) -> N
         "Dossier: the Tờ trình proposes {collectives} collectives and {individuals} "
         "individuals approved in review, of {filed} nominations filed. The documents are in "
         "Vietnamese; the number, the recipient and the signature are for you to fill in."
-    ).format(
-        collectives=dossier.collectives, individuals=dossier.individuals, filed=dossier.filed
-    )
+    ).format(collectives=dossier.collectives, individuals=dossier.individuals, filed=dossier.filed)
     if not dossier.proposed:
         caption += "\n" + _("No nomination of this scope has been approved yet (/review).")
     for name, payload in (
