@@ -27,7 +27,7 @@ ROWS = [
         "Hoàn thành xuất sắc nhiệm vụ.\nDẫn đầu phong trào.",
         "Đã được phê duyệt",
         "",
-        "individual",
+        target="individual",
     ),
     NominationRow(
         2,
@@ -38,7 +38,7 @@ ROWS = [
         "Năm học 2019-2020 hoàn thành xuất sắc.",
         "Trả lại để bổ sung",
         "Bổ sung báo cáo có xác nhận.",
-        "collective",
+        target="collective",
     ),
     NominationRow(
         3,
@@ -49,7 +49,7 @@ ROWS = [
         "Dũng cảm cứu người.",
         "Đã gửi, chờ xét duyệt",
         "",
-        "individual",
+        target="individual",
     ),
 ]
 HEADING = ExportHeading(
