@@ -1039,7 +1039,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         payload = files.by_suffix(out.suffix.lower())
         if payload is None:
             raise UserError(_("{path}: this report is written as .xlsx only.").format(path=out))
-        await asyncio.to_thread(out.write_bytes, payload)
+        await asyncio.to_thread(_write_whole, out, payload)
         if args.what == "nominations":
             print(
                 ngettext(
@@ -1081,7 +1081,7 @@ def _export_dossier(settings: Settings, args: argparse.Namespace, out: Path) -> 
                 _("No nomination round has the id {id}.").format(id=args.round_id)
             ) from error
         payload = dossier.zip() if out.suffix.lower() == ".zip" else dossier.combined
-        await asyncio.to_thread(out.write_bytes, payload)
+        await asyncio.to_thread(_write_whole, out, payload)
         print(
             _(
                 "Wrote {path}: the Tờ trình proposes {collectives} collectives and {individuals} "
@@ -1144,6 +1144,29 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         ) from error
     print(_("Backup written to {path}.").format(path=out))
     return EXIT_OK
+
+
+def _write_whole(out: Path, payload: bytes) -> None:
+    """Writes an export into a temporary file beside `out` and renames it once complete, so a
+    full disk leaves no half-written report behind (and an older report of that name stays
+    whole); raises UserError in one line."""
+    import tempfile
+
+    handle, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+        umask = os.umask(0)
+        os.umask(umask)
+        temporary.chmod(0o666 & ~umask)  # as a plain write would have made it
+        os.replace(temporary, out)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise UserError(
+            _("Cannot write {path}: {error}").format(path=out, error=reason)
+        ) from error
 
 
 def _write_backup(source_path: Path, out: Path) -> None:

@@ -94,10 +94,15 @@ def prepare_data_folder(database_url: str, env: Mapping[str, str]) -> None:
     """Creates the per-user data folder (mode 0700: the database holds names and Telegram
     ids) when the database is to live there and it does not exist yet."""
     folder = data_folder(env)
-    if database_url.startswith("sqlite") and Path(database_url.split("///", 1)[-1]).parent == (
-        folder
-    ):
+    path = Path(database_url.split("///", 1)[-1])
+    if database_url.startswith("sqlite") and path.parent == folder:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created empty and private before SQLite opens it (an empty file is an empty
+        # database), since SQLite would create it with the umask's mode.
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            pass
 
 
 # After "UBND"/"Ủy ban nhân dân" comes the level of the committee. The districts are gone

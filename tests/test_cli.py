@@ -473,6 +473,8 @@ def test_invite_roles_both_is_said_explicitly(tmp_path: Path) -> None:
         return stored
 
     assert asyncio.run(roles()) == ["officer", "both", "both"]
+
+
 async def test_concurrent_upgrades_of_a_fresh_postgres_database_all_succeed(
     postgres_template: bool,
 ) -> None:
@@ -612,6 +614,9 @@ def test_the_default_database_is_one_per_user_wherever_a_command_runs(tmp_path: 
     assert imported.returncode == 0, imported.stderr
     assert imported.stderr.splitlines()[0] == f"Database: {database}"
     assert oct(database.parent.stat().st_mode & 0o777) == oct(0o700)
+    # The file itself too: it holds names and Telegram ids (and SQLite gives its -wal and -shm
+    # files the database's mode).
+    assert oct(database.stat().st_mode & 0o777) == oct(0o600)
     invite = tdkt("invite", "PGD", env={**env, "TDKT_BOT_USERNAME": BOT_USERNAME}, cwd=second)
     assert invite.returncode == 0, invite.stderr
     assert invite.stderr.splitlines()[0] == f"Database: {database}"
@@ -633,3 +638,50 @@ def test_the_default_database_is_one_per_user_wherever_a_command_runs(tmp_path: 
         env={**env, "TDKT_DATABASE_URL": "postgresql://tdkt:secret@127.0.0.1:1/tdkt"},
     )
     assert refused.returncode == 1 and "secret" not in refused.stderr
+
+
+def test_an_export_on_a_full_disk_leaves_the_older_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The disk fills up while an export is written: one line, no half-written file, and the
+    report written before under that name is still whole; with room again it is replaced."""
+    import errno
+    import os
+
+    from bot.cli import main
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'live.sqlite3'}"
+    monkeypatch.setenv("TDKT_DATABASE_URL", url)
+    monkeypatch.setenv("TDKT_LANGUAGE", "en")
+    assert main(["import-units", str(UNITS_CSV)]) == 0
+    assert main(["import-plan", str(PLAN_2020)]) == 0
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    out = reports / "progress.xlsx"
+    out.write_bytes(b"last week's report")
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, handle: int) -> None:
+            self.stream = real_fdopen(handle, "wb")
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *_exc: object) -> None:
+            self.stream.close()
+
+        def write(self, data: bytes) -> int:
+            self.stream.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    capsys.readouterr()
+    monkeypatch.setattr(os, "fdopen", lambda handle, _mode: FullDisk(handle))
+    assert main(["export", "progress", "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"Cannot write {out}: No space left on device"
+    assert [path.name for path in reports.iterdir()] == ["progress.xlsx"]
+    assert out.read_bytes() == b"last week's report"
+    monkeypatch.setattr(os, "fdopen", real_fdopen)
+    assert main(["export", "progress", "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"PK")  # a workbook now
