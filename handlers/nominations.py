@@ -219,6 +219,14 @@ async def nominate(update: Update, context: BotContext) -> None:
                 title=html.escape(round_.title), date=format_date(round_.deadline)
             ),
         )
+    else:
+        await answer(
+            update,
+            _(
+                "No nomination round is open: this nomination is filed outside any round, and "
+                "the officer sees it in this year's list."
+            ),
+        )
     await _show_step(update, context, started.draft)
 
 

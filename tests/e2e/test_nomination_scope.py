@@ -169,8 +169,9 @@ async def test_a_nomination_keeps_one_number_through_edits_and_cancelled_drafts(
     await join(seeded, head, "PNV")
     officer = seeded.user(officer_id, "Bình")
     assert "#1" in (await _file(head, "Tổ Văn thư")).text
-    # A draft given up takes no number.
-    await head.send("/nominate")
+    # A draft given up takes no number. With no round open, it says where a filing goes.
+    started = await head.send("/nominate")
+    assert "không thuộc đợt nào" in started.text
     await head.send("/cancel")
     assert "Đã gửi đề nghị khen thưởng #2" in (await _file(head, "Tổ Tổng hợp")).text
     card = await officer.send("/review")
