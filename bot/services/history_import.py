@@ -291,12 +291,8 @@ async def import_awards(
                 )
             )
             result.created += 1
-        elif any(getattr(record, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(record, name, value)
-            result.updated += 1
         else:
-            result.unchanged += 1
+            _update(record, values, result)
     _audit(session, "import-awards", "award_record", result, now)
     await session.commit()
     return result
@@ -329,15 +325,21 @@ async def import_ratings(
                 )
             )
             result.created += 1
-        elif any(getattr(record, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(record, name, value)
-            result.updated += 1
         else:
-            result.unchanged += 1
+            _update(record, values, result)
     _audit(session, "import-ratings", "year_rating", result, now)
     await session.commit()
     return result
+
+
+def _update(record: object, values: dict[str, object], result: HistoryImportResult) -> None:
+    """A row already stored: its values changed (counted as updated) or not (unchanged)."""
+    if any(getattr(record, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(record, name, value)
+        result.updated += 1
+    else:
+        result.unchanged += 1
 
 
 def _audit(
