@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from zoneinfo import ZoneInfo
 
@@ -256,8 +257,12 @@ async def show_progress(update: Update, context: BotContext) -> None:
     title = _("Progress of Q{quarter} {year}").format(
         quarter=quarter_numeral(quarter_shown), year=report.plan.year
     )
-    png = progress_chart_png(
-        title, report.clusters.get(quarter_shown, []), report.quarters[quarter_shown]
+    # matplotlib takes a good part of a second: a worker thread, so other replies go on.
+    png = await asyncio.to_thread(
+        progress_chart_png,
+        title,
+        report.clusters.get(quarter_shown, []),
+        report.quarters[quarter_shown],
     )
     assert update.effective_chat is not None
     await context.bot.send_photo(

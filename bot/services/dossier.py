@@ -9,6 +9,7 @@ council's biên bản are not produced yet.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 from collections import Counter
@@ -188,29 +189,35 @@ async def build_dossier(
     attached = _attached_to(data, authority)
     list_heading = _list_heading(data)
 
-    to_trinh = o.new_document()
-    _to_trinh(to_trinh, data, proposed, authority)
+    def documents() -> tuple[bytes, bytes, bytes]:
+        """The Tờ trình, the danh sách, and both in one file."""
+        to_trinh = o.new_document()
+        _to_trinh(to_trinh, data, proposed, authority)
 
-    danh_sach = o.new_document(landscape=True)
-    nomination_list_section(
-        danh_sach, proposed, list_heading, attached_to=attached, with_status=False
-    )
+        danh_sach = o.new_document(landscape=True)
+        nomination_list_section(
+            danh_sach, proposed, list_heading, attached_to=attached, with_status=False
+        )
 
-    combined = o.new_document()
-    _to_trinh(combined, data, proposed, authority)
-    section = combined.add_section(WD_SECTION.NEW_PAGE)
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
-    nomination_list_section(
-        combined, proposed, list_heading, attached_to=attached, with_status=False
-    )
+        combined = o.new_document()
+        _to_trinh(combined, data, proposed, authority)
+        section = combined.add_section(WD_SECTION.NEW_PAGE)
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
+        nomination_list_section(
+            combined, proposed, list_heading, attached_to=attached, with_status=False
+        )
+        return o.to_bytes(to_trinh), o.to_bytes(danh_sach), o.to_bytes(combined)
+
+    # Laying out three Word files takes long enough to hold up every reply: a worker thread.
+    to_trinh, danh_sach, combined = await asyncio.to_thread(documents)
 
     stem = data.file_stem.replace("de-nghi-khen-thuong", "ho-so-de-nghi-khen-thuong", 1)
     return Dossier(
         stem,
-        o.to_bytes(to_trinh),
-        o.to_bytes(danh_sach),
-        o.to_bytes(combined),
+        to_trinh,
+        danh_sach,
+        combined,
         proposed,
         len(data.word_rows),
         data,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -18,6 +20,13 @@ from bot.services.exports import (
 )
 from bot.services.nomination_export import ExportScope, nomination_export
 from bot.services.progress import plan_progress, progress_matrix
+
+
+async def _render(build: Callable[..., bytes], *args: object, **kwargs: object) -> bytes:
+    """Builds a workbook or a Word file in a worker thread: a year's list or 10,000 audit rows
+    would otherwise hold up every reply. The thread runs in a copy of this context, so the
+    language set with `use_language` holds there too."""
+    return await asyncio.to_thread(build, *args, **kwargs)
 
 
 @dataclass
@@ -76,8 +85,14 @@ async def nomination_files(
         caption += "\n" + html.escape(data.heading.subtitle)
         return ReportFiles(
             [
-                (f"{data.file_stem}.xlsx", nominations_xlsx(data.rows, data.heading)),
-                (f"{data.file_stem}.docx", nominations_docx(data.word_rows, data.word_heading)),
+                (
+                    f"{data.file_stem}.xlsx",
+                    await _render(nominations_xlsx, data.rows, data.heading),
+                ),
+                (
+                    f"{data.file_stem}.docx",
+                    await _render(nominations_docx, data.word_rows, data.word_heading),
+                ),
             ],
             caption + ("\n" + note if note else ""),
             len(data.rows),
@@ -101,11 +116,13 @@ async def progress_files(
     report = await plan_progress(session, today, None, tz)
     stem = f"tien-do-ke-hoach-tdkt-{today.isoformat()}"
     with use_language("vi"):  # an administrative document: in Vietnamese
-        docx = progress_docx(matrix, report, authority, tz, parent=parent, place=place)
+        docx = await _render(
+            progress_docx, matrix, report, authority, tz, parent=parent, place=place
+        )
     with use_language(language):
         return ReportFiles(
             [
-                (f"{stem}.xlsx", progress_xlsx(matrix, authority.upper(), tz)),
+                (f"{stem}.xlsx", await _render(progress_xlsx, matrix, authority.upper(), tz)),
                 (f"{stem}.docx", docx),
             ],
             _("Progress as of {date}").format(date=format_date(today)),
@@ -171,7 +188,7 @@ async def audit_files(
                 )
             )
         return ReportFiles(
-            [(f"{stem}.xlsx", audit_xlsx(rows))],
+            [(f"{stem}.xlsx", await _render(audit_xlsx, rows))],
             _("Audit log: {count} entries").format(count=len(rows)),
             len(rows),
         )
