@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings, get_settings
+from bot.eligibility_texts import rules_error_text
 from bot.i18n import _, format_date, ngettext, set_default_language
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_BAD_ARGUMENTS = 0, 1, 2
@@ -721,15 +722,6 @@ def cmd_decision(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return asyncio.run(_with_session(settings, work))
-
-
-def rules_error_text(error: object) -> str:
-    from bot.services.eligibility import RulesError
-
-    assert isinstance(error, RulesError)
-    return _("The rule file {path} cannot be used: {detail}").format(
-        path=error.path, detail=error.detail
-    )
 
 
 def history_sheet_error_text(error: object, path: Path, what: str) -> str:

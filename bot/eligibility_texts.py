@@ -228,3 +228,13 @@ def verdict_cell(assessment: Assessment | None, rules: RuleSet) -> str:
         if r.outcome in (Outcome.NOT_MET, Outcome.UNKNOWN) or r.kind == "thematic"
     ]
     return "\n".join(lines)
+
+
+def rules_error_text(error: object) -> str:
+    """A province's rule file that cannot be read, for the officer (chat and command line)."""
+    from bot.services.eligibility import RulesError
+
+    assert isinstance(error, RulesError)
+    return _("The rule file {path} cannot be used: {detail}").format(
+        path=error.path, detail=error.detail
+    )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
@@ -57,16 +58,23 @@ async def export(update: Update, context: BotContext) -> None:
         if args[0] == "suggestions"
         else {"parent": ctx.settings.authority_parent, "place": ctx.settings.place}
     )
+    from bot.eligibility_texts import rules_error_text
+    from bot.services.eligibility import RulesError
+
     async with ctx.session() as session:
         build = builders[args[0]]
-        files = await build(
-            session,
-            now=ctx.now(),
-            tz=ctx.settings.tz,
-            language=current_language(),
-            authority=ctx.settings.authority,
-            **extra,  # type: ignore[arg-type]
-        )
+        try:
+            files = await build(
+                session,
+                now=ctx.now(),
+                tz=ctx.settings.tz,
+                language=current_language(),
+                authority=ctx.settings.authority,
+                **extra,  # type: ignore[arg-type]
+            )
+        except RulesError as error:  # a province's rule file that cannot be read
+            await answer(update, html.escape(rules_error_text(error)))
+            return
     assert update.effective_chat is not None
     for name, payload in files.documents:
         await context.bot.send_document(
@@ -257,7 +265,7 @@ async def _send_dossier(update: Update, context: BotContext, scope: object) -> N
         caption += "\n" + _("No nomination of this scope has been approved yet (/review).")
     for name, payload in (
         (f"{dossier.file_stem}.docx", dossier.combined),
-        (f"{dossier.file_stem}.zip", dossier.zip()),
+        (f"{dossier.file_stem}.zip", await asyncio.to_thread(dossier.zip)),
     ):
         await context.bot.send_document(
             update.effective_chat.id, InputFile(payload, filename=name), caption=caption
