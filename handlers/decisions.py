@@ -8,7 +8,7 @@ import html
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.i18n import _, current_language, format_date
+from bot.i18n import _, current_language, format_date, ngettext
 from bot.services import decisions as service
 from bot.services.deadlines import parse_local_date
 from handlers.common import BotContext, answer, decimal_id, officer_required, split_message
@@ -79,9 +79,12 @@ async def decision(update: Update, context: BotContext) -> None:
     lines = []
     if result.recorded:
         lines.append(
-            _(
+            ngettext(
+                "Decision {number} of {date} recorded for {count} nomination: {numbers}. It is "
+                "now in the award history.",
                 "Decision {number} of {date} recorded for {count} nominations: {numbers}. They "
-                "are now in the award history."
+                "are now in the award history.",
+                len(result.recorded),
             ).format(
                 number=html.escape(decision_no),
                 date=format_date(decided_on),

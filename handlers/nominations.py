@@ -514,8 +514,11 @@ async def eligibility_block(
         logger.exception("eligibility rules cannot be read")
         return ""
     async with ctx.session() as session:
+        # As of the day it was filed, as the export and /decision judge it: a nomination filed
+        # in March for last year's work is not judged against this year when read in April.
+        filed = nomination.submitted_at or nomination.created_at or ctx.now()
         assessment = await assess_nomination(
-            session, rules, nomination, today=ctx.now().astimezone(ctx.settings.tz).date()
+            session, rules, nomination, today=filed.astimezone(ctx.settings.tz).date()
         )
     return verdict_block(assessment, rules, for_head=for_head) if assessment else ""
 
