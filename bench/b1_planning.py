@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from bench.datagen import generate
 from bench.statements import counting_statements
-from bot.db import make_engine, make_sessionmaker
+from bot.core.db import make_engine, make_sessionmaker
 from bot.services.deadlines import quarter_end
 from bot.services.reminders import ReminderRules, plan_reminders, reminder_triggered
 from bot.services.working_days import WorkingCalendar

@@ -24,11 +24,11 @@ from telegram.ext import (
 )
 
 from bench.datagen import generate
-from bot.aiohttp_request import AiohttpRequest
 from bot.app import ALLOWED_UPDATES, build_application
-from bot.clock import FrozenClock
-from bot.db import make_engine, make_sessionmaker
-from bot.intake import UpdatePoller
+from bot.core.clock import FrozenClock
+from bot.core.db import make_engine, make_sessionmaker
+from bot.runtime.aiohttp_request import AiohttpRequest
+from bot.runtime.intake import UpdatePoller
 from handlers.flood import FloodGuard
 from models import TaskReport
 from tests.auxil.fake_bot_api import TOKEN, FakeBotApi

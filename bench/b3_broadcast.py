@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.datagen import generate
-from bot.db import make_engine, make_sessionmaker
+from bot.core.db import make_engine, make_sessionmaker
 from tests.auxil.fake_bot_api import TOKEN, FakeBotApi
 from tests.auxil.remote import RemoteOfficer
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bot.migrate import upgrade
+from bot.core.migrate import upgrade
 
 PG_ADMIN_DSN = os.environ.get("TDKT_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -9,16 +9,16 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot.aiohttp_request import AiohttpRequest, make_bot
-from bot.broadcast_monitor import BroadcastMonitor
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.context import AppContext
-from bot.db import make_engine, make_sessionmaker
-from bot.errors import on_error
-from bot.i18n import set_default_language
-from bot.outbox_sender import OutboxSender
-from bot.reminder_jobs import schedule_reminders
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.context import AppContext
+from bot.core.db import make_engine, make_sessionmaker
+from bot.core.i18n import set_default_language
+from bot.runtime.aiohttp_request import AiohttpRequest, make_bot
+from bot.runtime.broadcast_monitor import BroadcastMonitor
+from bot.runtime.errors import on_error
+from bot.runtime.outbox_sender import OutboxSender
+from bot.runtime.reminder_jobs import schedule_reminders
 from bot.services.awards import seed_catalogue
 from bot.services.members import active_officers, restore_configured_officers
 from handlers import register_all

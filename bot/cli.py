@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings, get_settings
-from bot.eligibility_texts import rules_error_text
-from bot.i18n import _, format_date, ngettext, set_default_language
+from bot.core.config import SUPPORTED_LANGUAGES, ConfigError, Settings, get_settings
+from bot.core.i18n import _, format_date, ngettext, set_default_language
+from bot.texts.eligibility import rules_error_text
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_BAD_ARGUMENTS = 0, 1, 2
 
@@ -301,8 +301,8 @@ def _run_async(coroutine_factory: Callable[[], Awaitable[int | None]]) -> int | 
 async def _migrate(settings: Settings) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.config import prepare_data_folder
-    from bot.migrate import upgrade
+    from bot.core.config import prepare_data_folder
+    from bot.core.migrate import upgrade
 
     try:
         prepare_data_folder(settings.database_url, os.environ)
@@ -343,8 +343,8 @@ async def _require_current_schema(settings: Settings) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.db import make_engine
-    from bot.migrate import alembic_config
+    from bot.core.db import make_engine
+    from bot.core.migrate import alembic_config
 
     refusal = UserError(
         _(
@@ -385,7 +385,7 @@ def _safe_url(url: str) -> str:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import ALLOWED_UPDATES, build_application
-    from bot.intake import api_address, serve
+    from bot.runtime.intake import api_address, serve
 
     settings.require_token()
     asyncio.run(_migrate(settings))
@@ -412,7 +412,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _stored_webhook_secret(settings: Settings) -> str:
-    from bot.db import make_engine, make_sessionmaker
+    from bot.core.db import make_engine, make_sessionmaker
     from bot.services.shared_settings import webhook_secret
 
     engine = make_engine(settings.database_url)
@@ -430,7 +430,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _with_session(settings: Settings, work: Callable[..., Awaitable[int]]) -> int:
-    from bot.db import make_engine, make_sessionmaker
+    from bot.core.db import make_engine, make_sessionmaker
 
     await _migrate(settings)
     engine = make_engine(settings.database_url)
@@ -442,12 +442,12 @@ async def _with_session(settings: Settings, work: Callable[..., Awaitable[int]])
 
 
 def cmd_import_plan(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
-    from bot.db import make_engine, make_sessionmaker
-    from bot.plan_texts import preview_lines, proposals_note, stored_text, year_warning
+    from bot.core.clock import SystemClock
+    from bot.core.db import make_engine, make_sessionmaker
     from bot.services.plan_audience import ProposedAudience, load_directory, propose_audiences
     from bot.services.plan_parser import PlanParseError, parse_plan_file
     from bot.services.plans import import_plan
+    from bot.texts.plan import preview_lines, proposals_note, stored_text, year_warning
 
     path: Path = args.file
     if not path.is_file():
@@ -513,13 +513,13 @@ def cmd_import_plan(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def plan_error_text(reason: str, path: Path) -> str:
-    from bot.plan_texts import plan_error_text as text
+    from bot.texts.plan import plan_error_text as text
 
     return text(reason, path)
 
 
 def cmd_import_units(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
+    from bot.core.clock import SystemClock
     from bot.services.unit_import import UnitSheetError, import_units, read_unit_rows
 
     path: Path = args.file
@@ -598,7 +598,7 @@ def _import_history(
     store: Callable[..., Awaitable[object]],
     what: str,
 ) -> int:
-    from bot.clock import SystemClock
+    from bot.core.clock import SystemClock
     from bot.services.history_import import HistorySheetError
 
     if not path.is_file():
@@ -625,8 +625,7 @@ def _import_history(
 
 
 def cmd_eligibility(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock, local_today
-    from bot.eligibility_texts import assessment_lines
+    from bot.core.clock import SystemClock, local_today
     from bot.services.eligibility import (
         RulesError,
         achievement_year,
@@ -634,6 +633,7 @@ def cmd_eligibility(settings: Settings, args: argparse.Namespace) -> int:
         find_award,
         load_rules,
     )
+    from bot.texts.eligibility import assessment_lines
     from models import Target, Unit
 
     try:
@@ -675,7 +675,7 @@ def cmd_eligibility(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_decision(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
+    from bot.core.clock import SystemClock
     from bot.services.deadlines import parse_local_date
     from bot.services.decisions import record_decision
 
@@ -781,7 +781,7 @@ def history_sheet_error_text(error: object, path: Path, what: str) -> str:
 
 
 def cmd_plan_close(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock, local_today
+    from bot.core.clock import SystemClock, local_today
     from bot.services.plan_closure import CloseOutcome, close_year, summary_lines
 
     year: int = args.year
@@ -824,7 +824,7 @@ def cmd_plan_close(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from bot.clock import SystemClock
+    from bot.core.clock import SystemClock
     from bot.services.invites import UnknownUnit, create_invite, deep_link
     from models import Role, Unit
 
@@ -870,7 +870,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 async def _fetch_username(settings: Settings) -> str:
     from telegram.error import TelegramError
 
-    from bot.aiohttp_request import make_bot
+    from bot.runtime.aiohttp_request import make_bot
 
     bot = make_bot(settings)
     try:
@@ -886,8 +886,8 @@ async def _fetch_username(settings: Settings) -> str:
 
 
 def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
-    from bot.db import make_engine, make_sessionmaker
+    from bot.core.clock import SystemClock
+    from bot.core.db import make_engine, make_sessionmaker
     from bot.services.reminders import ReminderRules, enqueue_reminders, plan_reminders
 
     # --at only decides which reminders the pass plans. Enqueueing and sending use the real
@@ -953,8 +953,8 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> object:
-    from bot.aiohttp_request import make_bot
-    from bot.outbox_sender import OutboxSender
+    from bot.runtime.aiohttp_request import make_bot
+    from bot.runtime.outbox_sender import OutboxSender
 
     bot = make_bot(settings)
     async with bot:
@@ -975,8 +975,8 @@ def _plain(text: str) -> str:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
-    from bot.i18n import current_language
+    from bot.core.clock import SystemClock
+    from bot.core.i18n import current_language
     from bot.services.report_files import (
         audit_files,
         nomination_files,
@@ -1051,7 +1051,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def _export_dossier(settings: Settings, args: argparse.Namespace, out: Path) -> int:
     """The Tờ trình with the danh sách (.docx), or both as separate files (.zip)."""
-    from bot.clock import SystemClock
+    from bot.core.clock import SystemClock
     from bot.services.dossier import build_dossier
     from bot.services.nomination_export import UnknownRound
 

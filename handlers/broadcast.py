@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import _, format_date, ngettext
+from bot.core.i18n import _, format_date, ngettext
 from bot.services import broadcasts as service
 from bot.services.broadcasts import DraftProblem
 from handlers.common import (

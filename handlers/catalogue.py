@@ -7,7 +7,7 @@ import html
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.i18n import _, current_language, format_date
+from bot.core.i18n import _, current_language, format_date
 from bot.services import awards as award_service
 from bot.services import nominations as nomination_service
 from bot.services.awards import AwardChange

@@ -9,14 +9,17 @@ from typing import Any
 from telegram import CallbackQuery, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.context import AppContext
-from bot.i18n import _, normalise_language, set_language
+from bot.core.context import AppContext
+from bot.core.i18n import _, normalise_language, set_language
 from bot.services.members import Sender, identify, vietnamese_name
+from handlers.callbacks import MAX_ID, decimal_id
 from handlers.menu import publish_member_commands
 from models import Member
 
 # Telegram refuses messages longer than this many characters.
 MESSAGE_LIMIT = 4096
+
+__all__ = ["MAX_ID", "decimal_id"]
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -161,23 +164,6 @@ async def set_pending(context: BotContext, member: Member, value: dict[str, Any]
             stored.pending_input = value
             await session.commit()
     member.pending_input = value
-
-
-# Integer columns are 32-bit on PostgreSQL: an id past this is no row, and must not reach SQL.
-MAX_ID = 2**31 - 1
-
-
-def decimal_id(
-    text: str, *, max_digits: int = 10, minimum: int = 1, maximum: int = MAX_ID
-) -> int | None:
-    """The id typed (`12` or `#12`) or carried in button data, or None when it is not one:
-    ASCII digits only (`str.isdigit` also takes "²", which `int` refuses), within
-    `minimum..maximum` (by default the range of the database's integer ids)."""
-    digits = text.removeprefix("#")
-    if not (0 < len(digits) <= max_digits and digits.isascii() and digits.isdigit()):
-        return None
-    value = int(digits)
-    return value if minimum <= value <= maximum else None
 
 
 def callback_parts(data: str | None, prefix: str) -> list[str] | None:

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import _, format_date
+from bot.core.i18n import _, format_date
 from bot.services.deadlines import parse_local_date
 from bot.services.plans import DeadlineChange, change_deadline, current_plan, plan_tasks
 from handlers.common import (

@@ -8,7 +8,7 @@ import html
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.i18n import _, current_language, format_date, ngettext
+from bot.core.i18n import _, current_language, format_date, ngettext
 from bot.services import decisions as service
 from bot.services.deadlines import parse_local_date
 from handlers.common import BotContext, answer, decimal_id, officer_required, split_message

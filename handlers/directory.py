@@ -8,7 +8,7 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.i18n import _, format_date
+from bot.core.i18n import _, format_date
 from bot.services.invites import UnknownUnit, create_invite, deep_link
 from bot.services.members import ConfiguredOfficer, deactivate_member, directory_listing
 from handlers.common import BotContext, answer, decimal_id, officer_required, split_message

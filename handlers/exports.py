@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mess
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import _, current_language, format_date
+from bot.core.i18n import _, current_language, format_date
 from handlers.common import BotContext, answer, decimal_id, officer_required
 
 
@@ -58,8 +58,8 @@ async def export(update: Update, context: BotContext) -> None:
         if args[0] == "suggestions"
         else {"parent": ctx.settings.authority_parent, "place": ctx.settings.place}
     )
-    from bot.eligibility_texts import rules_error_text
     from bot.services.eligibility import RulesError
+    from bot.texts.eligibility import rules_error_text
 
     async with ctx.session() as session:
         build = builders[args[0]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot.i18n import _
+from bot.core.i18n import _
 from handlers.common import BotContext, answer, not_registered_text
 
 

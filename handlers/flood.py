@@ -9,7 +9,7 @@ from collections import defaultdict, deque
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.i18n import _, normalise_language, use_language
+from bot.core.i18n import _, normalise_language, use_language
 
 WINDOW_SECONDS = 10.0
 MAX_UPDATES = 20

@@ -7,7 +7,7 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.i18n import LANGUAGES, N_, _, use_language
+from bot.core.i18n import LANGUAGES, N_, _, use_language
 from models import Member
 
 log = logging.getLogger(__name__)

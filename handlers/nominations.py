@@ -11,8 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.eligibility_texts import verdict_block
-from bot.i18n import _, current_language, format_date
+from bot.core.i18n import _, current_language, format_date
 from bot.services import nominations as service
 from bot.services.eligibility import RulesError, assess_nomination, load_rules
 from bot.services.nomination_labels import (
@@ -26,6 +25,7 @@ from bot.services.nomination_labels import (
 )
 from bot.services.nominations import InputProblem, Step, SubmitOutcome
 from bot.services.suggestions import suggested_candidate
+from bot.texts.eligibility import verdict_block
 from handlers.common import (
     BotContext,
     answer,

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import _
+from bot.core.i18n import _
 from handlers.common import BotContext, answer, set_pending
 
 PendingHandler = Callable[[Update, BotContext], Awaitable[Any]]

@@ -13,13 +13,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import _, format_date, quarter_numeral
-from bot.plan_texts import plan_error_text, preview_lines, proposals_note, stored_text
+from bot.core.i18n import _, format_date, quarter_numeral
 from bot.services import plans as service
 from bot.services.deadlines import ROMAN_QUARTERS
 from bot.services.plan_audience import ProposedAudience, load_directory, propose_audiences
 from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_bytes
 from bot.services.plans import TaskEdit, TaskEditResult
+from bot.texts.plan import plan_error_text, preview_lines, proposals_note, stored_text
 from handlers import plan_close
 from handlers.common import (
     BotContext,

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import _, format_date
+from bot.core.i18n import _, format_date
 from bot.services.plan_closure import (
     CloseOutcome,
     closable_years,

@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.i18n import _, normalise_language, use_language
+from bot.core.i18n import _, normalise_language, use_language
 
 # Runs after flood control (-4), before the member is identified (-2).
 GROUP = -3

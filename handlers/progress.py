@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import _, format_date, format_percent, ngettext, quarter_numeral
+from bot.core.i18n import _, format_date, format_percent, ngettext, quarter_numeral
 from bot.services.deadlines import ROMAN_QUARTERS, quarter_of
 from bot.services.progress import (
     ProgressReport,

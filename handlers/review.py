@@ -9,7 +9,7 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import _
+from bot.core.i18n import _
 from bot.services import nominations as service
 from bot.services.nomination_labels import nomination_card, number_of
 from bot.services.nominations import DecideOutcome, Decision

@@ -7,7 +7,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import LANGUAGES, _, current_language, set_language
+from bot.core.i18n import LANGUAGES, _, current_language, set_language
 from bot.services import members as member_service
 from bot.services.invites import Redemption, redeem_invite
 from handlers.common import BotContext, answer, member_required, sender_of

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.i18n import _, format_date, ngettext, quarter_numeral
+from bot.core.i18n import _, format_date, ngettext, quarter_numeral
 from bot.services.digest_marks import digest_after_report
 from bot.services.tasks import (
     MAX_NOTE_LENGTH,

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `bot.migrate` hands over, or on the URL."""
+"""Alembic environment: runs on the connection `bot.core.migrate` hands over, or on the URL."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def run_on(connection: Connection) -> None:
 
 
 async def run_on_url(url: str) -> None:
-    from bot.db import make_engine
+    from bot.core.db import make_engine
 
     engine = make_engine(url)
     async with engine.begin() as connection:

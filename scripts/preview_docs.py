@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.db import make_engine, make_sessionmaker  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
+from bot.core.db import make_engine, make_sessionmaker  # noqa: E402
+from bot.core.migrate import upgrade  # noqa: E402
 from bot.services.awards import seed_catalogue  # noqa: E402
 from bot.services.dossier import build_dossier  # noqa: E402
 from bot.services.nomination_export import ExportScope  # noqa: E402

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import FrozenClock
-from bot.config import get_settings
-from bot.db import make_engine, make_sessionmaker
-from bot.i18n import set_default_language
+from bot.core.clock import FrozenClock
+from bot.core.config import get_settings
+from bot.core.db import make_engine, make_sessionmaker
+from bot.core.i18n import set_default_language
 from bot.services.invites import create_invite
 from bot.services.plan_parser import parse_plan_file
 from bot.services.plans import import_plan

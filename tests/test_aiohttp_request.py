@@ -11,7 +11,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.aiohttp_request import AiohttpRequest
+from bot.runtime.aiohttp_request import AiohttpRequest
 
 
 async def _server(handler: web.RequestHandler) -> tuple[web.AppRunner, str]:

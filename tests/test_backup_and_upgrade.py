@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot.db import make_engine
-from bot.migrate import upgrade
+from bot.core.db import make_engine
+from bot.core.migrate import upgrade
 from tests.test_cli import atdkt
 
 NOW = datetime(2020, 5, 15, 2, 0, tzinfo=UTC)
@@ -58,7 +58,7 @@ async def test_backup_of_a_database_in_use(tmp_path: Path) -> None:
 
 async def test_upgrade_from_the_first_schema_keeps_the_data(database_url: str) -> None:
     """Data written by revision 0001 survives every later migration unchanged."""
-    from bot.migrate import downgrade
+    from bot.core.migrate import downgrade
 
     await downgrade(database_url, "base")
     await upgrade(database_url, "0001")

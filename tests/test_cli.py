@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import make_engine, make_sessionmaker
+from bot.core.db import make_engine, make_sessionmaker
 from models import Invite, Plan, Task, Unit
 from tests.auxil.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
 from tests.conftest import PLAN_2020, TZ, UNITS_CSV
@@ -182,7 +182,7 @@ async def test_remind_dry_run_never_migrates(database_url: str, tmp_path: Path) 
     """A dry run stores nothing: no new database file, no migration of an old schema."""
     from alembic.migration import MigrationContext
 
-    from bot.migrate import downgrade
+    from bot.core.migrate import downgrade
 
     async def revision(url: str) -> str | None:
         engine = make_engine(url)

@@ -122,7 +122,7 @@ def test_proposed_audiences_on_the_command_line(database_url: str) -> None:
 
     from sqlalchemy import func, select
 
-    from bot.db import make_engine, make_sessionmaker
+    from bot.core.db import make_engine, make_sessionmaker
     from models import Plan, Task, TaskAudience
     from tests.test_cli import UNITS_CSV
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import make_engine, make_sessionmaker
+from bot.core.db import make_engine, make_sessionmaker
 from models import AwardRecord, YearRating
 from tests.conftest import DATA, UNITS_CSV
 from tests.test_cli import tdkt

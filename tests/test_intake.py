@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import ALLOWED_UPDATES
-from bot.intake import MAX_WEBHOOK_BODY, SECRET_HEADER, UpdatePoller
+from bot.runtime.intake import MAX_WEBHOOK_BODY, SECRET_HEADER, UpdatePoller
 from tests.auxil.bulk import add_units_with_heads
 from tests.auxil.fake_bot_api import FakeBotApi
 from tests.auxil.harness import BotHarness
@@ -66,7 +66,7 @@ async def test_an_update_is_confirmed_only_after_it_was_handled(seeded: BotHarne
 async def _seed_heads(database_url: str, count: int) -> list[int]:
     from datetime import UTC, datetime
 
-    from bot.db import make_engine, make_sessionmaker
+    from bot.core.db import make_engine, make_sessionmaker
 
     engine = make_engine(database_url)
     try:

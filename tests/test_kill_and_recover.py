@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.db import make_engine, make_sessionmaker
+from bot.core.db import make_engine, make_sessionmaker
 from models import OutboxMessage, OutboxStatus
 from tests.auxil.bulk import add_units_with_heads
 from tests.auxil.fake_bot_api import FakeBotApi

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.db import make_engine
-from bot.migrate import downgrade, upgrade
+from bot.core.db import make_engine
+from bot.core.migrate import downgrade, upgrade
 from models import Base
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.db import make_engine, make_sessionmaker
+from bot.core.db import make_engine, make_sessionmaker
 from models import Plan, Task, TaskReport, Unit
 from tests.conftest import PLAN_2020, UNITS_CSV
 from tests.test_cli import tdkt

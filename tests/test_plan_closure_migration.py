@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from bot.db import make_engine
-from bot.migrate import downgrade, upgrade
+from bot.core.db import make_engine
+from bot.core.migrate import downgrade, upgrade
 
 
 async def test_upgrade_closes_only_the_years_already_dropped(database_url: str) -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.db import make_engine, make_sessionmaker
-from bot.migrate import upgrade
+from bot.core.db import make_engine, make_sessionmaker
+from bot.core.migrate import upgrade
 from tests.auxil.bulk import add_units_with_heads
 from tests.auxil.fake_bot_api import TOKEN, FakeBotApi
 from tests.conftest import PLAN_2020

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.i18n import N_, _, format_date
+from bot.core.i18n import N_, _, format_date
 
 ACTIONS = {
     "acknowledge-broadcast": N_("Acknowledged a broadcast"),

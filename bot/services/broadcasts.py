@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, use_language
+from bot.core.i18n import _, use_language
 from bot.services import audit
 from bot.services.outbox import NewMessage, enqueue
 from bot.services.progress import plan_progress

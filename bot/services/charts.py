@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import textwrap
 
-from bot.i18n import _, format_percent
+from bot.core.i18n import _, format_percent
 from bot.services.progress import ClusterProgress, TaskProgress
 
 # 1080 × 1350 px: the portrait shape a phone shows full width.

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, format_date, use_language
+from bot.core.i18n import _, format_date, use_language
 from bot.services.outbox import Buttons
 from models import OutboxMessage, ReminderKind, ReminderLog, TaskReport
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.i18n import _, format_date, format_percent, ngettext, quarter_numeral
+from bot.core.i18n import _, format_date, format_percent, ngettext, quarter_numeral
 from bot.services.progress import ProgressMatrix, ProgressReport, ReportNote
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.i18n import _, format_date, use_language
+from bot.core.i18n import _, format_date, use_language
 from bot.services.exports import ExportHeading, NominationRow
 from bot.services.nomination_labels import STATUS_LABELS, label
 from bot.services.nominations import current_round
@@ -172,8 +172,8 @@ async def _verdicts(
 ) -> Callable[[int], str]:
     """The verdict on each candidate, as of the day its nomination was filed: a function giving
     the cell's text in the current language (call it inside `use_language`)."""
-    from bot.eligibility_texts import verdict_cell
     from bot.services.eligibility import Assessment, RulesError, assess_nomination, load_rules
+    from bot.texts.eligibility import verdict_cell
 
     try:
         rules = load_rules(rules_file)

@@ -7,7 +7,7 @@ import html
 from sqlalchemy import inspect
 from sqlalchemy.orm.base import NO_VALUE
 
-from bot.i18n import N_, _, current_language
+from bot.core.i18n import N_, _, current_language
 from models import Nomination
 
 # The card must fit in one message (4,096 characters) with every other field at its maximum.

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, format_date, use_language
+from bot.core.i18n import _, format_date, use_language
 from bot.services.members import active_officers
 from bot.services.nomination_labels import number_of
 from bot.services.outbox import NewMessage, enqueue

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, ngettext
+from bot.core.i18n import _, ngettext
 from bot.services import audit
 from models import Member, Plan, Task, TaskAudience, TaskReport, Unit
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, Row, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, format_date, ngettext, quarter_numeral, use_language
+from bot.core.i18n import _, format_date, ngettext, quarter_numeral, use_language
 from bot.services.deadlines import quarter_of
 from bot.services.nominations import current_round, units_with_filings
 from bot.services.outbox import Buttons, NewMessage, enqueue, insert_ignoring_conflicts

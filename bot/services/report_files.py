@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, format_date, ngettext, use_language
+from bot.core.i18n import _, format_date, ngettext, use_language
 from bot.services.exports import (
     nominations_docx,
     nominations_xlsx,

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _, use_language
+from bot.core.i18n import _, use_language
 from bot.services.eligibility import RuleSet, Verdict, achievement_year, evaluate, load_history
 from bot.services.outbox import NewMessage, enqueue
 from models import AwardForm, AwardRecord, Member, Role, Unit, YearRating

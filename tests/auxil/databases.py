@@ -15,7 +15,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bot.migrate import upgrade
+from bot.core.migrate import upgrade
 
 PG_ADMIN_DSN = os.environ.get("TDKT_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 # Concurrent runs on one server (several checkouts) each set their own template name.

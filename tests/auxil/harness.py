@@ -10,12 +10,12 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.context import AppContext
-from bot.intake import UpdatePoller
-from bot.outbox_sender import DrainStats, OutboxSender, RateLimiter
-from bot.reminder_jobs import reminder_pass
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
+from bot.core.context import AppContext
+from bot.runtime.intake import UpdatePoller
+from bot.runtime.outbox_sender import DrainStats, OutboxSender, RateLimiter
+from bot.runtime.reminder_jobs import reminder_pass
 from bot.services.reminders import PassResult
 from handlers.flood import FloodGuard
 from tests.auxil.fake_bot_api import BOT_USERNAME, TOKEN, ApiCall, FakeBotApi

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from models import OutboxMessage, OutboxStatus
 from tests.auxil.bulk import add_units_with_heads
 from tests.auxil.fake_bot_api import ApiCall, FailRule, FakeBotApi

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from bot.clock import FrozenClock
-from bot.i18n import _, use_language
+from bot.core.clock import FrozenClock
+from bot.core.i18n import _, use_language
 from bot.services import broadcasts as broadcast_service
 from bot.services import nominations as nomination_service
 from bot.services.members import deactivate_member, find_member

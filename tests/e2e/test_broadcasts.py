@@ -405,7 +405,7 @@ async def test_a_failure_between_done_and_its_report_loses_no_report(
     """The broadcast is marked done in the same transaction that queues its delivery report:
     when queuing fails (a crash, a lost database connection), the broadcast stays sending and
     the next pass reports it, once."""
-    import bot.broadcast_monitor as monitor
+    import bot.runtime.broadcast_monitor as monitor
 
     head = seeded.user(1301, "Trưởng")
     await join(seeded, head, "TT-VA")

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from bot.services import outbox
 from models import OutboxMessage, OutboxStatus
 from tests.auxil.fake_bot_api import ApiCall, FailRule, FakeBotApi

@@ -12,7 +12,7 @@ from typing import Any
 from docx import Document
 from docx.shared import Pt
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from tests.auxil.fake_bot_api import FakeBotApi
 from tests.auxil.harness import BotHarness, Reply, TelegramUser, buttons, settings_for
 from tests.conftest import join, local, seed_directory_and_plan

@@ -110,7 +110,7 @@ async def test_invite_brute_force_is_throttled(seeded: BotHarness) -> None:
 async def test_unexpected_errors_are_reported_to_officers_once(
     seeded: BotHarness, officer_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.errors
+    import bot.runtime.errors
     import handlers.progress
 
     officer = seeded.user(officer_id, "Bình")
@@ -120,7 +120,7 @@ async def test_unexpected_errors_are_reported_to_officers_once(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(handlers.progress, "plan_progress", broken)
-    monkeypatch.setattr(bot.errors, "_last_alert", float("-inf"))
+    monkeypatch.setattr(bot.runtime.errors, "_last_alert", float("-inf"))
     first = await officer.send("/progress")
     second = await officer.send("/progress")
     assert "Xin lỗi, hệ thống gặp sự cố" in first.text and "gặp sự cố" in second.text

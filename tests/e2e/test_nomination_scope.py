@@ -14,8 +14,8 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
-from bot.clock import FrozenClock
-from bot.config import ConfigError, infer_authority_level, settings_from_env
+from bot.core.clock import FrozenClock
+from bot.core.config import ConfigError, infer_authority_level, settings_from_env
 from models import AwardForm, Nomination, NominationStatus, OutboxMessage, Unit
 from tests.auxil.fake_bot_api import FakeBotApi
 from tests.auxil.harness import BotHarness, Reply, TelegramUser, buttons, settings_for
@@ -437,8 +437,8 @@ def test_the_authority_level_is_set_or_inferred() -> None:
 async def test_the_migration_numbers_filed_nominations_and_retires_district_forms(
     database_url: str,
 ) -> None:
-    from bot.db import make_engine
-    from bot.migrate import downgrade, upgrade
+    from bot.core.db import make_engine
+    from bot.core.migrate import downgrade, upgrade
 
     await downgrade(database_url, "0006")
     engine = make_engine(database_url)

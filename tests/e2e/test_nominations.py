@@ -194,7 +194,7 @@ async def test_restart_in_the_middle_and_timeout(seeded: BotHarness) -> None:
     assert "Đơn vị (cơ quan, tổ chức) nơi Phạm Thị Duyên công tác" in again.text
 
     # Abandoned for more than an hour: closed with a message, nothing submitted.
-    from bot.reminder_jobs import expire_drafts
+    from bot.runtime.reminder_jobs import expire_drafts
 
     assert seeded.app is not None
     seeded.clock.advance(timedelta(minutes=30))

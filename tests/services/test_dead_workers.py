@@ -8,8 +8,8 @@ import subprocess
 import sys
 from unittest.mock import MagicMock
 
-from bot.clock import SystemClock
-from bot.outbox_sender import OutboxSender, worker_is_gone
+from bot.core.clock import SystemClock
+from bot.runtime.outbox_sender import OutboxSender, worker_is_gone
 
 
 def test_a_finished_process_on_this_host_is_gone() -> None:

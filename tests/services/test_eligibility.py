@@ -11,8 +11,7 @@ from importlib import resources
 
 import pytest
 
-from bot.eligibility_texts import assessment_lines
-from bot.i18n import use_language
+from bot.core.i18n import use_language
 from bot.services.eligibility import (
     Held,
     History,
@@ -22,6 +21,7 @@ from bot.services.eligibility import (
     load_rules,
     parse_rules,
 )
+from bot.texts.eligibility import assessment_lines
 
 ON = date(2025, 12, 31)
 E, N, U = Verdict.ELIGIBLE, Verdict.NOT_ELIGIBLE, Verdict.UNKNOWN

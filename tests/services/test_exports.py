@@ -9,7 +9,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from openpyxl import load_workbook
 
-from bot.i18n import use_language
+from bot.core.i18n import use_language
 from bot.services.exports import (
     ExportHeading,
     NominationRow,
@@ -167,7 +167,7 @@ def test_word_document() -> None:
 
 
 def test_percentages_have_one_decimal_in_the_readers_way() -> None:
-    from bot.i18n import format_percent
+    from bot.core.i18n import format_percent
 
     with use_language("vi"):
         assert [format_percent(r) for r in (1 / 8, 1 / 7, 0.5, 0)] == [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from bot.outbox_sender import RateLimiter
+from bot.runtime.outbox_sender import RateLimiter
 
 
 class FakeTime:

@@ -7,7 +7,7 @@ from datetime import datetime
 from bench.b1_planning import TZ, YEAR, busiest_day
 from bench.datagen import generate
 from bench.statements import counting_statements
-from bot.db import make_engine, make_sessionmaker
+from bot.core.db import make_engine, make_sessionmaker
 from bot.services.reminders import ReminderRules, plan_reminders, run_reminder_pass
 from models import ReminderLog
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from bot.i18n import _, current_language
+from bot.core.i18n import _, current_language
 from bot.services.eligibility import Assessment, Outcome, Reason, RuleSet, Verdict
 
 

@@ -25,7 +25,7 @@ from telegram import Update
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application
 
-from bot.i18n import _
+from bot.core.i18n import _
 
 log = logging.getLogger("tdkt_bot.intake")
 

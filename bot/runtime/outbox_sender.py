@@ -29,8 +29,8 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.clock import Clock
-from bot.db import DATABASE_MISTAKES, DATABASE_UNAVAILABLE
+from bot.core.clock import Clock
+from bot.core.db import DATABASE_MISTAKES, DATABASE_UNAVAILABLE
 from bot.services import outbox
 from bot.services.notices import report_unreachable
 from models import OutboxMessage

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot import sqlite_connection
+from bot.core import sqlite_connection
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -46,7 +46,7 @@ def make_engine(
     **kwargs: Any,
 ) -> AsyncEngine:
     """SQLite waits up to `busy_timeout_ms` for a lock held by another process; its
-    connections cross to their thread once per statement (`bot.sqlite_connection`).
+    connections cross to their thread once per statement (`bot.core.sqlite_connection`).
 
     `foreign_keys=False` is for migrations only: SQLite rebuilds a table to alter it (drop and
     create), and with foreign keys enforced the drop deletes every row that cascades from it."""

@@ -7,7 +7,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.i18n import _, format_date, ngettext
+from bot.core.i18n import _, format_date, ngettext
 from bot.services.deadlines import quarter_end
 from bot.services.plan_audience import ProposedAudience
 from bot.services.plan_parser import MAX_PARAGRAPHS, ParsedPlan, SkipReason

@@ -12,8 +12,8 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.clock import Clock
-from bot.i18n import _, use_language
+from bot.core.clock import Clock
+from bot.core.i18n import _, use_language
 from bot.services import broadcasts as service
 from bot.services.outbox import NewMessage, enqueue
 from models import Broadcast, Member

@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot.context import AppContext
+from bot.core.context import AppContext
 from bot.services.nominations import expire_stale_drafts
 from bot.services.notices import notify_expired_drafts
 from bot.services.reminders import PassResult, ReminderRules, plan_reminders, run_reminder_pass

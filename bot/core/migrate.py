@@ -9,9 +9,9 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from bot.db import make_engine
+from bot.core.db import make_engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # Several processes may migrate one PostgreSQL database at once (webhook processes started
 # together, `db upgrade` run twice): this lock makes them take turns, so the later ones find
 # nothing to do instead of failing on the tables the first is creating. "tdkt" in ASCII.

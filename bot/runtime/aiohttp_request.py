@@ -23,7 +23,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
-from bot.config import Settings
+from bot.core.config import Settings
 
 _DEFAULT = BaseRequest.DEFAULT_NONE
 

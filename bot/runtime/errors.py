@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.i18n import _, use_language
+from bot.core.i18n import _, use_language
 from bot.services.members import active_officers
 from bot.services.outbox import NewMessage, enqueue
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_percent as babel_format_percent
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 DOMAIN = "messages"
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -89,6 +89,8 @@ def quarter_numeral(quarter: int) -> str:
     """A quarter as each language writes it: Roman in Vietnamese ("quý IV/2026"), Arabic in
     English ("Q4 2026"); the messages around it say the rest."""
     return ("I", "II", "III", "IV")[quarter - 1] if current_language() == "vi" else str(quarter)
+
+
 def format_percent(ratio: float) -> str:
     """A share as the reader writes it, to one decimal: '12,5%' in Vietnamese, '12.5%' in
     English ('50%' when the decimal is 0)."""

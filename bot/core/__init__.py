@@ -1,0 +1,1 @@
+"""Plumbing every layer may use: settings, database, clock, language, the application context."""

@@ -1,0 +1,1 @@
+"""The Telegram-side machinery: outbox sender, jobs, error handler, HTTP transport, intake."""

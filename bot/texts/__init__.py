@@ -1,0 +1,1 @@
+"""Every outgoing text, built from plain values; no `telegram` import in here."""
