@@ -23,7 +23,27 @@ from handlers import (
     start,
     tasks,
 )
+from handlers.commands import FEATURE_ORDER
 from handlers.common import identify_member
+
+# The feature modules by name, as the command table names them.
+FEATURES = {
+    module.__name__.rpartition(".")[2]: module
+    for module in (
+        broadcast,
+        catalogue,
+        deadlines,
+        decisions,
+        directory,
+        exports,
+        nominations,
+        plan,
+        progress,
+        review,
+        start,
+        tasks,
+    )
+}
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
@@ -33,22 +53,10 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     privacy.register(application)
     # Group -2 runs before the features: it identifies the member and sets their language.
     application.add_handler(TypeHandler(Update, identify_member), group=-2)
-    # Conversations first: while one waits for an answer, it must see the message first.
-    for module in (
-        deadlines,
-        directory,
-        start,
-        tasks,
-        progress,
-        nominations,
-        review,
-        catalogue,
-        decisions,
-        exports,
-        broadcast,
-        plan,
-    ):
-        module.register(application)
+    # Group 0, in the order of handlers/commands.py FEATURE_ORDER (conversations first: while
+    # one waits for an answer, it must see the message first).
+    for name in FEATURE_ORDER:
+        FEATURES[name].register(application)
     # Group -1: a typed answer the bot is waiting for (kept in the database) goes to its
     # question and stops there; everything else goes on to the features in group 0. Its
     # /cancel joins group 0 after the conversations, which handle their own /cancel.

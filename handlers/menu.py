@@ -7,42 +7,17 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.core.i18n import LANGUAGES, N_, _, use_language
+from bot.core.i18n import LANGUAGES, _, use_language
+from handlers import commands
+from handlers.commands import Role
 from models import Member
 
 log = logging.getLogger(__name__)
 
-HEAD_COMMANDS = (
-    ("tasks", N_("This quarter's tasks of your unit")),
-    ("done", N_("Report a task as done")),
-    ("nominate", N_("Propose a commendation")),
-    ("nominations", N_("Your unit's nominations")),
-    ("help", N_("What this bot can do")),
-    ("lang", N_("Change language (vi/en)")),
-    ("start", N_("Join with an invite code")),
-)
-OFFICER_COMMANDS = (
-    ("progress", N_("Progress of all units by quarter")),
-    ("deadline", N_("Change a task's deadline")),
-    ("broadcast", N_("Send guidance to the units")),
-    ("broadcasts", N_("Delivery and acknowledgements of guidance")),
-    ("units", N_("Units and their registered heads")),
-    ("invite", N_("Invite link for a unit")),
-    ("plan", N_("Import or edit the plan")),
-    ("review", N_("Review submitted nominations")),
-    ("round", N_("Open or close a nomination round")),
-    ("awards", N_("The catalogue of award forms")),
-    ("decision", N_("Record the decision on approved nominations")),
-    ("export", N_("Export progress or nominations as Excel/Word")),
-    ("help", N_("What this bot can do")),
-    ("lang", N_("Change language (vi/en)")),
-)
-OFFICER_UNIT_COMMANDS = (
-    ("tasks", N_("This quarter's tasks of your unit")),
-    ("done", N_("Report a task as done")),
-    ("nominate", N_("Propose a commendation")),
-    ("nominations", N_("Your unit's nominations")),
-)
+# Generated from the command table (handlers/commands.py): (command, description msgid).
+HEAD_COMMANDS = tuple(commands.menu(Role.HEAD, Role.EVERYONE))
+OFFICER_COMMANDS = tuple(commands.menu(Role.OFFICER, Role.EVERYONE))
+OFFICER_UNIT_COMMANDS = tuple(commands.menu(Role.OFFICER_UNIT))
 
 
 def commands_for(member: Member | None) -> list[BotCommand]:

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.core.i18n import LANGUAGES, _, current_language, set_language
 from bot.services import members as member_service
 from bot.services.invites import Redemption, redeem_invite
+from handlers import commands
 from handlers.common import BotContext, answer, member_required, sender_of
 from handlers.menu import publish_member_commands
 from models import Member
@@ -35,39 +36,9 @@ def about_text(telegram_id: int) -> str:
 
 
 def help_text(member: Member) -> str:
-    lines = [_("<b>What you can do</b>")]
-    if member.is_head:
-        lines += [
-            _("/tasks — this quarter's tasks of your unit and overdue ones, with done buttons"),
-            _("/done — report a task as done; /done CODE note — with a note"),
-            _("Reply to a confirmation with a note or a file to attach it to the report."),
-            _("/nominate — propose a collective or an individual for commendation"),
-            _("/nominations — your unit's nominations: withdraw, edit, resubmit"),
-        ]
-    if member.is_officer:
-        lines += [
-            _("/progress — progress of all units per quarter and the units lagging behind"),
-            _("/progress 2 — progress of one quarter"),
-            _("/deadline — change a task's deadline; reminders follow the new date"),
-            _("/broadcast — send guidance to all units, a cluster or chosen units"),
-            _("/broadcasts — who received and acknowledged the latest guidance; resend"),
-            _("/review — decide on submitted nominations"),
-            _("/round — open, reopen or close a nomination round"),
-            _("/awards — the catalogue of award forms"),
-            _("/decision — record the decision on approved nominations (the award history)"),
-            _("/export progress or /export nominations — Excel and Word files"),
-            _(
-                "/units — units and their heads; /invite CODE — an invite link; "
-                "/deactivate ID — revoke a member's access"
-            ),
-            _("/plan — import a plan document or edit tasks"),
-        ]
-    lines += [
-        _("/cancel — stop what you are filling in"),
-        _("/lang vi or /lang en — change the language"),
-        _("/help — this list"),
-    ]
-    return "\n".join(lines)
+    """What the member's role can do, from the command table (handlers/commands.py)."""
+    lines = commands.help_lines(head=member.is_head, officer=member.is_officer)
+    return "\n".join([_("<b>What you can do</b>"), *(_(line) for line in lines)])
 
 
 def welcome_text(member: Member) -> str:
