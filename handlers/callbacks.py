@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.i18n import _
+from bot.core.i18n import LANGUAGES, _
 from bot.texts.actions import RAW, Action, ActionArg
 
 # Telegram refuses callback data longer than this many bytes.
@@ -179,6 +179,8 @@ def markup(keyboard: Sequence[Sequence[Action]] | None) -> InlineKeyboardMarkup 
 # starts with, and the arguments are checked on every press before a handler sees them.
 
 # Start, language, menus.
+# lang:vi, lang:en — the language buttons under /lang.
+define("start.language", "lang", Choice(*LANGUAGES))
 
 # Tasks, reports and reminders.
 
@@ -187,6 +189,31 @@ def markup(keyboard: Sequence[Sequence[Action]] | None) -> InlineKeyboardMarkup 
 # Broadcasts and acknowledgements.
 
 # Plan, plan closure, deadlines, progress and exports.
+# /plan's menu: pl:a (add a task: then the quarter), pl:r / pl:n / pl:u (rename, narrow, back to
+# all units: then the task picker pl:t:ACTION:ID with its pages pl:p:ACTION:PAGE).
+PLAN_PICKER_ACTIONS = ("r", "n", "u")
+define("plan.menu", "pl", Choice("a", *PLAN_PICKER_ACTIONS))
+define("plan.quarter", "pl:q", Number(1, 4))
+define("plan.pick", "pl:t", Choice(*PLAN_PICKER_ACTIONS), Id())
+define("plan.page", "pl:p", Choice(*PLAN_PICKER_ACTIONS), Number(0, 9999))
+# Under a plan's preview: import (pl:ok), import with the proposed audiences (pl:ok:p), cancel.
+define("plan.import", "pl:ok")
+define("plan.import_proposed", "pl:ok:p")
+define("plan.cancel_import", "pl:x")
+# plc:YEAR:STEP — close a past year's plan: 0 asks (with a summary), 1 closes, 2 keeps it open.
+define("plan.close", "plc", Number(2000, 2999), Number(0, 2))
+# /deadline's task picker: dl:ID picks a task, dlp:PAGE turns the page (clamped to the pages).
+define("deadline.pick", "dl", Id())
+define("deadline.page", "dlp", Number(0, MAX_ID))
+# Under /progress: prt:ID a task's reports; under those, prf:NOTE_ID sends a unit's file.
+define("progress.task", "prt", Id())
+define("progress.file", "prf", Id())
+# /export nominations (xn) and /export dossier (xd): a round (the open one too), the list of
+# rounds (always 0), a whole year.
+for _scope, _word in (("list", "xn"), ("dossier", "xd")):
+    define(f"export.{_scope}.round", f"{_word}:r", Id())
+    define(f"export.{_scope}.rounds", f"{_word}:l", Number(0, 0))
+    define(f"export.{_scope}.year", f"{_word}:y", Number(2000, 2100))
 
 
 def decimal_id(

@@ -12,6 +12,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.core.context import AppContext
 from bot.core.i18n import _, normalise_language, set_language
 from bot.services.members import Sender, identify, vietnamese_name
+from bot.texts.actions import Message as TextMessage
+from handlers import callbacks
 from handlers.callbacks import MAX_ID, decimal_id
 from handlers.menu import publish_member_commands
 from models import Member
@@ -84,6 +86,11 @@ async def answer(update: Update, text: str, **kwargs: Any) -> None:
         return
     if message is not None:
         await message.reply_text(text, **kwargs)
+
+
+async def reply(update: Update, message: TextMessage) -> None:
+    """`answer` for a texts Message: its text with its buttons."""
+    await answer(update, message.text, reply_markup=callbacks.markup(message.keyboard))
 
 
 async def refuse(update: Update, text: str) -> None:

@@ -2,57 +2,27 @@
 
 from __future__ import annotations
 
-import html
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.core.i18n import LANGUAGES, _, current_language, set_language
+from bot.core.i18n import LANGUAGES, current_language, set_language
 from bot.services import members as member_service
 from bot.services.invites import Redemption, redeem_invite
-from handlers import commands
-from handlers.common import BotContext, answer, member_required, sender_of
+from bot.texts import start as texts
+from handlers import callbacks, commands
+from handlers.common import BotContext, answer, member_required, reply, sender_of
 from handlers.menu import publish_member_commands
 from models import Member
-
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
-
-
-def about_text(telegram_id: int) -> str:
-    """What the bot is and how to join, for someone who is not (or no longer) a member, with
-    their own Telegram id: the first officer needs it for TDKT_OFFICER_IDS."""
-    about = _(
-        "Hello! I am the assistant for emulation and commendation (TĐKT) work. I remind units "
-        "of the tasks in the TĐKT plan and their deadlines, and unit heads report completed "
-        "tasks to the TĐKT officer here.\n\n"
-        "To join, open the invite link the TĐKT officer sent you, or send /start followed by "
-        "your invite code."
-    )
-    your_id = _(
-        "Your Telegram id is <code>{id}</code>. If you run this bot as the TĐKT officer, put it "
-        "in the TDKT_OFFICER_IDS setting and restart the bot."
-    ).format(id=telegram_id)
-    return f"{about}\n\n{your_id}"
 
 
 def help_text(member: Member) -> str:
     """What the member's role can do, from the command table (handlers/commands.py)."""
-    lines = commands.help_lines(head=member.is_head, officer=member.is_officer)
-    return "\n".join([_("<b>What you can do</b>"), *(_(line) for line in lines)])
+    return texts.help_text(commands.help_lines(head=member.is_head, officer=member.is_officer))
 
 
 def welcome_text(member: Member) -> str:
-    name = html.escape(member.full_name)
-    if member.is_officer:
-        return _(
-            "Welcome, {name}! You are registered as a TĐKT officer. Use /progress to follow "
-            "the units and /help to see everything you can do."
-        ).format(name=name)
-    unit = html.escape(member.unit.name if member.unit else "")
-    return _(
-        "Welcome, {name}! You are registered as the head of <b>{unit}</b>. Use /tasks to see "
-        "your unit's tasks and /help to see everything you can do."
-    ).format(name=name, unit=unit)
+    unit = member.unit.name if member.unit else None
+    return texts.welcome_text(member.full_name, officer=member.is_officer, unit=unit)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -65,7 +35,7 @@ async def start(update: Update, context: BotContext) -> None:
         if member is not None and member.active:
             await answer(update, welcome_text(member) + "\n\n" + help_text(member))
         else:
-            await answer(update, about_text(sender.user_id))
+            await answer(update, texts.about_text(sender.user_id))
         return
     ctx = context.app_ctx
     async with ctx.session() as session:
@@ -83,26 +53,7 @@ async def start(update: Update, context: BotContext) -> None:
         await answer(update, welcome_text(result.member))
         await publish_member_commands(context.bot, result.member)
         return
-    await answer(
-        update,
-        {
-            Redemption.UNKNOWN: _(
-                "This invite code is not valid. Please check the link, or ask the TĐKT officer "
-                "for a new one."
-            ),
-            Redemption.USED: _(
-                "This invite code has already been used. Each code works only once; please ask "
-                "the TĐKT officer for a new one."
-            ),
-            Redemption.EXPIRED: _(
-                "This invite code has expired. Please ask the TĐKT officer for a new one."
-            ),
-            Redemption.THROTTLED: _(
-                "Too many invalid invite codes were tried. Please wait an hour, or ask the "
-                "TĐKT officer for a new link."
-            ),
-        }[result.outcome],
-    )
+    await answer(update, texts.redemption_refused(result.outcome))
 
 
 @member_required
@@ -112,27 +63,12 @@ async def show_help(update: Update, context: BotContext) -> None:
     await answer(update, help_text(context.member))
 
 
-def _language_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")
-                for code in LANGUAGES
-            ]
-        ]
-    )
-
-
 @member_required
 async def change_language(update: Update, context: BotContext) -> None:
     """/lang vi|en switches the member's language; without an argument offers buttons."""
     choice = context.args[0].lower() if context.args else ""
     if choice not in LANGUAGES:
-        await answer(
-            update,
-            _("Choose a language: /lang vi or /lang en."),
-            reply_markup=_language_keyboard(),
-        )
+        await reply(update, texts.language_choice())
         return
     await _switch_language(update, context, choice)
 
@@ -142,12 +78,11 @@ async def language_button(update: Update, context: BotContext) -> None:
     """The language buttons under /lang."""
     query = update.callback_query
     assert query is not None
-    choice = (query.data or "").partition(":")[2]
-    if choice not in LANGUAGES:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+    press = await callbacks.parse_press(query, "start.language")
+    if press is None:
         return
     await query.answer()
-    await _switch_language(update, context, choice)
+    await _switch_language(update, context, press[1][0])
 
 
 async def _switch_language(update: Update, context: BotContext, language: str) -> None:
@@ -159,7 +94,7 @@ async def _switch_language(update: Update, context: BotContext, language: str) -
         await member_service.set_language(session, member, language, now=ctx.now())
     context.member = member
     set_language(language)
-    await answer(update, _("Language set to English."))
+    await answer(update, texts.language_set())
     await publish_member_commands(context.bot, member)
 
 
@@ -167,4 +102,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", show_help))
     application.add_handler(CommandHandler("lang", change_language))
-    application.add_handler(CallbackQueryHandler(language_button, pattern=r"^lang:"))
+    application.add_handler(
+        CallbackQueryHandler(language_button, pattern=callbacks.pattern("start.language"))
+    )

@@ -11,6 +11,7 @@ entities that allowed cells consume are set aside for them, so cells do not depe
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,8 +30,8 @@ from bot.services import nominations as nomination_service
 from bot.services.members import deactivate_member, find_member
 from bot.services.plans import set_task_audience
 from bot.services.tasks import report_done
+from bot.texts.start import about_text
 from handlers.common import deactivated_text, not_registered_text
-from handlers.start import about_text
 from models import (
     AchievementKind,
     Audience,
@@ -597,8 +598,10 @@ def _registered(handlers: list[BaseHandler[Any, Any, Any]]) -> tuple[set[str], s
             commands |= set(handler.commands)
         elif isinstance(handler, CallbackQueryHandler):
             pattern = getattr(handler.pattern, "pattern", handler.pattern)
-            assert isinstance(pattern, str) and pattern.startswith("^") and pattern.endswith(":")
-            prefixes.add(pattern[1:-1])
+            # `^dl:`, or as handlers/callbacks.py writes them: `^(?:dl)(?::|$)`, `^pl(?::|$)`.
+            head = re.fullmatch(r"\^(?:\(\?:)?([a-z:]+?)\)?(?::|\(\?::\|\$\))", str(pattern))
+            assert head is not None, pattern
+            prefixes.add(head.group(1))
         elif isinstance(handler, ConversationHandler):
             inner = [*handler.entry_points, *handler.fallbacks]
             inner += [h for states in handler.states.values() for h in states]
