@@ -93,6 +93,11 @@ async def reply(update: Update, message: TextMessage) -> None:
     await answer(update, message.text, reply_markup=callbacks.markup(message.keyboard))
 
 
+async def invalid_button(query: CallbackQuery) -> None:
+    """The polite alert for a button that is outdated or forged."""
+    await query.answer(_("This button is no longer valid."), show_alert=True)
+
+
 async def refuse(update: Update, text: str) -> None:
     """A polite refusal: an alert for a button press, a reply for a message."""
     if update.callback_query is not None:

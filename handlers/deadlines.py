@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.core.i18n import _, format_date
+from bot.core.i18n import format_date
 from bot.services.deadlines import parse_local_date
 from bot.services.plans import DeadlineChange, change_deadline, current_plan, plan_tasks
+from bot.texts import deadlines as texts
+from bot.texts.actions import ActionArg
+from bot.texts.actions import Message as TextMessage
+from bot.texts.deadlines import PickedTask
+from bot.texts.plan import no_plan_text
+from handlers import callbacks
 from handlers.common import (
     BotContext,
     answer,
     decimal_id,
+    invalid_button,
     officer_required,
-    parse_callback,
+    reply,
     set_pending,
 )
 from handlers.pending import on_cancel, on_pending
 from models import Task
 
 PAGE_SIZE = 10
-TITLE_SHOWN = 60
 PENDING_DEADLINE = "deadline-date"
-
-
-def short_title(title: str) -> str:
-    return title if len(title) <= TITLE_SHOWN else title[: TITLE_SHOWN - 1] + "…"
 
 
 async def task_picker(
@@ -38,46 +39,33 @@ async def task_picker(
     *,
     question: str,
     label: Callable[[Task], str],
-    pick_data: Callable[[int], str],
-    page_data: Callable[[int], str],
-) -> tuple[str, InlineKeyboardMarkup | None]:
+    pick: tuple[str, tuple[ActionArg, ...]],
+    turn: tuple[str, tuple[ActionArg, ...]],
+) -> TextMessage:
     """The current plan's tasks as buttons, PAGE_SIZE a page (for /deadline and /plan)."""
     ctx = context.app_ctx
     async with ctx.session() as session:
         plan = await current_plan(session, ctx.today())
         tasks = await plan_tasks(session, plan.id) if plan else []
     if not tasks:
-        return _("No plan has been imported yet. Import one with: tdkt-bot import-plan FILE"), None
+        return TextMessage(no_plan_text())
     pages = -(-len(tasks) // PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"#{task.id} · {label(task)} · {short_title(task.title)}",
-                callback_data=pick_data(task.id),
-            )
-        ]
+    shown = [
+        PickedTask(task.id, label(task), task.title)
         for task in tasks[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     ]
-    navigation = []
-    if page > 0:
-        navigation.append(InlineKeyboardButton(_("◀️ Previous"), callback_data=page_data(page - 1)))
-    if page < pages - 1:
-        navigation.append(InlineKeyboardButton(_("Next ▶️"), callback_data=page_data(page + 1)))
-    if navigation:
-        rows.append(navigation)
-    text = question + "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
-    return text, InlineKeyboardMarkup(rows)
+    return texts.task_picker(question, shown, page=page, pages=pages, pick=pick, turn=turn)
 
 
-async def _task_picker(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _task_picker(context: BotContext, page: int) -> TextMessage:
     return await task_picker(
         context,
         page,
-        question=_("Which task's deadline do you want to change?"),
+        question=texts.which_task(),
         label=lambda task: format_date(task.deadline),
-        pick_data=lambda task_id: f"dl:{task_id}",
-        page_data=lambda number: f"dlp:{number}",
+        pick=("deadline.pick", ()),
+        turn=("deadline.page", ()),
     )
 
 
@@ -88,15 +76,24 @@ async def deadline_command(update: Update, context: BotContext) -> None:
     if len(args) >= 2:
         code, typed = decimal_id(args[0]), " ".join(args[1:])
         if code is None:
-            await answer(update, _("Please write it as: /deadline CODE dd/mm/yyyy"))
+            await answer(update, texts.usage())
             return
         await _apply(update, context, code, typed)
         return
     if args:
-        await answer(update, _("Please write it as: /deadline CODE dd/mm/yyyy"))
+        await answer(update, texts.usage())
         return
-    text, markup = await _task_picker(context, 0)
-    await answer(update, text, reply_markup=markup)
+    await reply(update, await _task_picker(context, 0))
+
+
+async def edit_page(message: object, page: TextMessage) -> None:
+    """Show another page of a picker in place (the same page pressed twice changes nothing)."""
+    assert isinstance(message, Message)
+    try:
+        await message.edit_text(page.text, reply_markup=callbacks.markup(page.keyboard))
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
 
 
 @officer_required
@@ -104,17 +101,14 @@ async def picker_page(update: Update, context: BotContext) -> None:
     """The ◀️ / ▶️ buttons of the task picker."""
     query = update.callback_query
     assert query is not None
-    values = parse_callback(query, "dlp", 1)
-    if values is None or not isinstance(query.message, Message):
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+    press = await callbacks.parse_press(query, "deadline.page")
+    if press is None:
+        return
+    if not isinstance(query.message, Message):
+        await invalid_button(query)
         return
     await query.answer()
-    text, markup = await _task_picker(context, values[0])
-    try:
-        await query.message.edit_text(text, reply_markup=markup)
-    except BadRequest as error:  # the same page pressed twice
-        if "not modified" not in str(error).lower():
-            raise
+    await edit_page(query.message, await _task_picker(context, press[1][0]))
 
 
 @officer_required
@@ -123,22 +117,18 @@ async def task_chosen(update: Update, context: BotContext) -> None:
     query = update.callback_query
     member = context.member
     assert query is not None and member is not None
-    values = parse_callback(query, "dl", 1)
-    if values is not None:
-        async with context.app_ctx.session() as session:
-            if await session.get(Task, values[0]) is None:  # forged: no question for nothing
-                values = None
-    if values is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+    press = await callbacks.parse_press(query, "deadline.pick")
+    if press is None:
+        return
+    task_id = press[1][0]
+    async with context.app_ctx.session() as session:
+        found = await session.get(Task, task_id) is not None
+    if not found:  # forged: no question for nothing
+        await invalid_button(query)
         return
     await query.answer()
-    await set_pending(context, member, {"kind": PENDING_DEADLINE, "id": values[0]})
-    await answer(
-        update,
-        _("Send the new deadline of task #{code} as dd/mm/yyyy, or /cancel.").format(
-            code=values[0]
-        ),
-    )
+    await set_pending(context, member, {"kind": PENDING_DEADLINE, "id": task_id})
+    await answer(update, texts.ask_date(task_id))
 
 
 @on_pending(PENDING_DEADLINE, officers_only=True)
@@ -156,16 +146,14 @@ async def cancel(update: Update, context: BotContext) -> None:
     """/cancel while the bot waits for a date."""
     assert context.member is not None
     await set_pending(context, context.member, None)
-    await answer(update, _("Cancelled. Nothing was changed."))
+    await answer(update, texts.cancelled())
 
 
 async def _apply(update: Update, context: BotContext, task_id: int, typed: str) -> bool:
     """Changes the deadline; False when the date must be typed again."""
     deadline = parse_local_date(typed)
     if deadline is None:
-        await answer(
-            update, _("Please write the date as dd/mm/yyyy, for example 15/07/2020, or /cancel.")
-        )
+        await answer(update, texts.bad_date())
         return False
     member = context.member
     assert member is not None
@@ -173,43 +161,25 @@ async def _apply(update: Update, context: BotContext, task_id: int, typed: str) 
     async with ctx.session() as session:
         result = await change_deadline(session, member, task_id, deadline, now=ctx.now())
     if result.outcome is DeadlineChange.NOT_FOUND:
-        await answer(update, _("There is no task #{code}.").format(code=task_id))
+        await answer(update, texts.no_task(task_id))
         return True
     assert result.task is not None and result.before is not None
     if result.outcome is DeadlineChange.OUT_OF_RANGE:
         assert result.plan_year is not None
-        await answer(
-            update,
-            _(
-                "The deadline must fall in {year} or {next_year}. Please send another date, or "
-                "/cancel."
-            ).format(year=result.plan_year, next_year=result.plan_year + 1),
-        )
+        await answer(update, texts.out_of_range(result.plan_year))
         return False
     if result.outcome is DeadlineChange.UNCHANGED:
-        await answer(
-            update,
-            _("Task #{code} is already due on {date}.").format(
-                code=task_id, date=format_date(deadline)
-            ),
-        )
+        await answer(update, texts.unchanged(task_id, deadline))
         return True
-    await answer(
-        update,
-        _(
-            "The deadline of task #{code} “{title}” is now {after} (was {before}). Reminders "
-            "follow the new date."
-        ).format(
-            code=task_id,
-            title=html.escape(short_title(result.task.title)),
-            after=format_date(deadline),
-            before=format_date(result.before),
-        ),
-    )
+    await answer(update, texts.changed(task_id, result.task.title, deadline, result.before))
     return True
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CallbackQueryHandler(task_chosen, pattern=r"^dl:"))
+    application.add_handler(
+        CallbackQueryHandler(task_chosen, pattern=callbacks.pattern("deadline.pick"))
+    )
     application.add_handler(CommandHandler("deadline", deadline_command))
-    application.add_handler(CallbackQueryHandler(picker_page, pattern=r"^dlp:"))
+    application.add_handler(
+        CallbackQueryHandler(picker_page, pattern=callbacks.pattern("deadline.page"))
+    )

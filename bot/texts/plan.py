@@ -7,13 +7,15 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.core.i18n import _, format_date, ngettext
+from bot.core.i18n import _, format_date, ngettext, quarter_numeral
 from bot.services.deadlines import quarter_end
 from bot.services.plan_audience import ProposedAudience
 from bot.services.plan_parser import MAX_PARAGRAPHS, ParsedPlan, SkipReason
 from bot.services.plans import PlanImportResult
 
-QUARTERS = ("I", "II", "III", "IV")
+
+def no_plan_text() -> str:
+    return _("No plan has been imported yet. Import one with: tdkt-bot import-plan FILE")
 
 
 def plan_error_text(reason: str, path: Path | str) -> str:
@@ -118,7 +120,7 @@ def preview_lines(
             continue
         default = quarter_end(parsed.year, quarter)
         heading = _("Quarter {quarter}: {count} tasks, deadline {date}").format(
-            quarter=QUARTERS[quarter - 1], count=len(tasks), date=format_date(default)
+            quarter=quarter_numeral(quarter), count=len(tasks), date=format_date(default)
         )
         add(f"<b>{heading}</b>" if markup else heading, always=True)
         for index, task in indexed:
