@@ -9,6 +9,12 @@ from datetime import date
 ROMAN_QUARTERS = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 
+def roman_quarter(quarter: int) -> str:
+    """The quarter in Roman numerals whatever the language (the plan's headings, the task
+    pickers); `bot.core.i18n.quarter_numeral` writes it as the reader's language does."""
+    return next(roman for roman, number in ROMAN_QUARTERS.items() if number == quarter)
+
+
 def quarter_of(day: date) -> int:
     return (day.month - 1) // 3 + 1
 

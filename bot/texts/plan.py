@@ -4,14 +4,19 @@ line and for /plan alike) and why a document was refused."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from bot.core.i18n import _, format_date, ngettext, quarter_numeral
-from bot.services.deadlines import quarter_end
+from bot.services.deadlines import quarter_end, roman_quarter
 from bot.services.plan_audience import ProposedAudience
 from bot.services.plan_parser import MAX_PARAGRAPHS, ParsedPlan, SkipReason
-from bot.services.plans import PlanImportResult
+from bot.services.plans import PlanImportResult, TaskEdit
+from bot.texts.actions import Action, Message
+
+# The steps of the "Close the YYYY plan" button (plan.close): ask with a summary, close, keep.
+CLOSE_ASK, CLOSE_CONFIRM, CLOSE_KEEP = 0, 1, 2
 
 
 def no_plan_text() -> str:
@@ -120,7 +125,7 @@ def preview_lines(
             continue
         default = quarter_end(parsed.year, quarter)
         heading = _("Quarter {quarter}: {count} tasks, deadline {date}").format(
-            quarter=quarter_numeral(quarter), count=len(tasks), date=format_date(default)
+            quarter=roman_quarter(quarter), count=len(tasks), date=format_date(default)
         )
         add(f"<b>{heading}</b>" if markup else heading, always=True)
         for index, task in indexed:
@@ -204,3 +209,194 @@ def stored_text(result: PlanImportResult) -> str:
             result.tasks_narrowed,
         ).format(count=result.tasks_narrowed)
     return text
+
+
+# ------------------------------------------------------------------ /plan in the chat
+
+
+def plan_usage() -> str:
+    return _(
+        "Send the plan document (.txt, .docx or text .pdf) now to import it, or /cancel.\n"
+        "Edit the current plan:\n/plan add QUARTER Title — a new task\n"
+        "/plan rename CODE New title\n/plan narrow CODE unit codes or cluster names, "
+        "separated by commas\n/plan all CODE — the task concerns every unit again\n"
+        "/deadline — change a deadline"
+    )
+
+
+def close_year_button(year: int, step: int) -> Action:
+    """🔒 Close the YYYY plan (step 0 asks first, 1 closes)."""
+    return Action(_("🔒 Close the {year} plan").format(year=year), "plan.close", (year, step))
+
+
+def plan_menu(closable: list[int]) -> Message:
+    """/plan alone: what to send or type, the edit buttons and a button for each past year
+    whose plan is still open."""
+    keyboard = [
+        [Action(_("➕ Add a task"), "plan.menu", ("a",))],
+        [Action(_("✏️ Rename a task"), "plan.menu", ("r",))],
+        [Action(_("🎯 Narrow a task"), "plan.menu", ("n",))],
+        [Action(_("🌐 Back to all units"), "plan.menu", ("u",))],
+        *([close_year_button(year, CLOSE_ASK)] for year in closable),
+    ]
+    return Message(plan_usage(), keyboard)
+
+
+def preview_message(parsed: ParsedPlan, proposals: dict[int, ProposedAudience]) -> Message:
+    """The plan as understood, with the audiences proposed, within one Telegram message, and
+    the import buttons (as proposed, or for every unit) or cancel."""
+    lines = preview_lines(parsed, markup=True, title_width=110, budget=3400, proposals=proposals)
+    note = proposals_note(proposals, command_line=False)
+    text = "\n".join([*lines, note] if note else lines)
+    cancel = Action(_("✖️ Cancel"), "plan.cancel_import")
+    if not proposals:
+        return Message(text, [[Action(_("✅ Import"), "plan.import"), cancel]])
+    return Message(
+        text,
+        [
+            [Action(_("✅ Import and assign as proposed"), "plan.import_proposed")],
+            [Action(_("✅ Import, assign to every unit"), "plan.import")],
+            [cancel],
+        ],
+    )
+
+
+def quarter_needed() -> str:
+    return _("Please give a quarter from 1 to 4, for example: /plan add 2 Title")
+
+
+def edit_refused(outcome: TaskEdit, code: str, unknown: list[str] | None) -> str:
+    """Why an edit of a task was not made."""
+    if outcome is TaskEdit.NO_PLAN:
+        return no_plan_text()
+    if outcome is TaskEdit.NOT_FOUND:
+        return _("There is no task #{code}.").format(code=html.escape(code))
+    if outcome is TaskEdit.BAD_TITLE:
+        return _("Please give a title (at most 2000 characters).")
+    if outcome is TaskEdit.DUPLICATE:
+        return _("This quarter already has a task with that title.")
+    assert outcome is TaskEdit.UNKNOWN_TARGETS
+    return _("Unknown unit codes or clusters: {names}").format(
+        names=html.escape(", ".join(unknown or []))
+    )
+
+
+def edit_saved(code: int, title: str, quarter: int, deadline: date) -> str:
+    return _("Saved: task #{code} “{title}”, Q{quarter}, deadline {date}.").format(
+        code=code,
+        title=html.escape(title),
+        quarter=quarter_numeral(quarter),
+        date=format_date(deadline),
+    )
+
+
+def send_document() -> str:
+    return _("Please send the plan as a .txt, .docx or .pdf document, or /cancel.")
+
+
+def document_refused() -> str:
+    return _("Please send the plan as a .txt, .docx or .pdf document of at most 5 MB, or /cancel.")
+
+
+def download_failed() -> str:
+    return _("The file could not be downloaded; please send it again.")
+
+
+def cancelled() -> str:
+    return _("Cancelled. Nothing was changed.")
+
+
+def picker_question(action: str) -> str:
+    return {
+        "r": _("Which task do you want to rename?"),
+        "n": _("Which task should concern only some units?"),
+        "u": _("Which task should concern every unit again?"),
+    }[action]
+
+
+def which_quarter() -> Message:
+    """The quarter of a new task, as buttons."""
+    return Message(
+        _("Which quarter is the new task for?"),
+        [
+            [
+                Action(_("Q{quarter}").format(quarter=quarter_numeral(n)), "plan.quarter", (n,))
+                for n in range(1, 5)
+            ]
+        ],
+    )
+
+
+def ask_title(quarter: int) -> str:
+    return _("Send the title of the new task for Q{quarter}, or /cancel.").format(
+        quarter=quarter_numeral(quarter)
+    )
+
+
+def ask_new_title(task_id: int) -> str:
+    return _("Send the new title of task #{code}, or /cancel.").format(code=task_id)
+
+
+def ask_units(task_id: int) -> str:
+    return _(
+        "Send the unit codes or cluster names that task #{code} concerns, separated by "
+        "commas, or /cancel."
+    ).format(code=task_id)
+
+
+def units_needed() -> str:
+    return _("Please send unit codes or cluster names, or /cancel.")
+
+
+def send_again() -> str:
+    return _("Please send it again, or /cancel.")
+
+
+# ------------------------------------------------------------------ closing a past year's plan
+
+
+def no_plan_for(year: int) -> str:
+    return _("There is no plan for {year}.").format(year=year)
+
+
+def already_closed(year: int, closed_on: date) -> str:
+    return _("The {year} plan was already closed on {date}.").format(
+        year=year, date=format_date(closed_on)
+    )
+
+
+def not_over(year: int) -> str:
+    return _("The {year} plan can be closed once the year is over.").format(year=year)
+
+
+def close_question(year: int, summary: Sequence[str]) -> Message:
+    """The summary of what stays unfinished, with Close / Keep open buttons."""
+    text = "\n".join(
+        [
+            _("<b>Close the {year} plan?</b>").format(year=year),
+            _(
+                "Its unfinished tasks will no longer count as overdue: they leave /tasks, the "
+                "reminders and the weekly summary. The reports stay stored."
+            ),
+            "",
+            *summary,
+        ]
+    )
+    keep = Action(_("✖️ Keep it open"), "plan.close", (year, CLOSE_KEEP))
+    return Message(text, [[close_year_button(year, CLOSE_CONFIRM), keep]])
+
+
+def closed(year: int, summary: Sequence[str]) -> str:
+    return "\n".join(
+        [
+            _(
+                "🔒 The {year} plan is closed: its unfinished tasks no longer count as overdue."
+            ).format(year=year),
+            "",
+            *summary,
+        ]
+    )
+
+
+def stays_open(year: int) -> str:
+    return _("The {year} plan stays open. Nothing was changed.").format(year=year)
