@@ -6,22 +6,14 @@ from __future__ import annotations
 import asyncio
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InputFile, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.core.i18n import _, current_language, format_date
-from handlers.common import BotContext, answer, decimal_id, officer_required
-
-
-def export_usage() -> str:
-    return _(
-        "Usage:\n/export nominations — the nomination list as Excel and Word files\n"
-        "/export progress — the plan's progress as Excel and Word files\n"
-        "/export audit — the audit log as an Excel file\n"
-        "/export suggestions — who meets a higher title this year, from the history (Excel)\n"
-        "/export dossier — the Tờ trình đề nghị khen thưởng with its list, as Word files"
-    )
+from bot.core.i18n import current_language
+from bot.texts import exports as texts
+from handlers import callbacks
+from handlers.common import BotContext, answer, officer_required, reply
 
 
 @officer_required
@@ -29,13 +21,13 @@ async def export(update: Update, context: BotContext) -> None:
     """/export nominations|progress|audit sends the report files."""
     args = [arg.lower() for arg in context.args or []]
     if args not in (["nominations"], ["progress"], ["audit"], ["suggestions"], ["dossier"]):
-        await answer(update, export_usage())
+        await answer(update, texts.export_usage())
         return
     if args == ["nominations"]:
         await _ask_nomination_scope(update, context)
         return
     if args == ["dossier"]:
-        await _ask_nomination_scope(update, context, prefix=DOSSIER)
+        await _ask_nomination_scope(update, context, texts.DOSSIER)
         return
     # Imported here: openpyxl and python-docx are heavy and only exports need them.
     from bot.services.report_files import (
@@ -83,68 +75,31 @@ async def export(update: Update, context: BotContext) -> None:
 
 
 # ------------------------------------------------------------------ the nomination list
-# Buttons: xn:r:ID (a round, the open one too), xn:l:0 (list the rounds), xn:y:YEAR; the same
-# with xd: for the dossier (the Tờ trình with its list).
-LIST, DOSSIER = "xn", "xd"
+# Buttons (handlers/callbacks.py): export.list.round (a round, the open one too),
+# export.list.rounds (list them), export.list.year; the same with export.dossier.* for the
+# dossier (the Tờ trình with its list).
+SCOPE_BUTTONS = tuple(
+    f"export.{kind}.{step}"
+    for kind in (texts.LIST, texts.DOSSIER)
+    for step in ("round", "rounds", "year")
+)
 
 
-def _title(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-async def _ask_nomination_scope(update: Update, context: BotContext, prefix: str = LIST) -> None:
+async def _ask_nomination_scope(
+    update: Update, context: BotContext, kind: str = texts.LIST
+) -> None:
     from bot.services.nomination_export import export_choices
 
     ctx = context.app_ctx
     async with ctx.session() as session:
         open_round, rounds = await export_choices(session)
-    year = ctx.today().year
-    rows = []
-    if open_round is not None:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    _("Open round: {title}").format(title=_title(open_round.title)),
-                    callback_data=f"{prefix}:r:{open_round.id}",
-                )
-            ]
-        )
-    if any(r.id != (open_round.id if open_round else None) for r in rounds):
-        rows.append([InlineKeyboardButton(_("Another round…"), callback_data=f"{prefix}:l:0")])
-    rows.append(
-        [
-            InlineKeyboardButton(
-                _("The whole year {year}").format(year=year), callback_data=f"{prefix}:y:{year}"
-            ),
-            InlineKeyboardButton(
-                _("The whole year {year}").format(year=year - 1),
-                callback_data=f"{prefix}:y:{year - 1}",
-            ),
-        ]
+    message = texts.scope_question(
+        kind,
+        open_round=(open_round.id, open_round.title) if open_round is not None else None,
+        other_rounds=any(r.id != (open_round.id if open_round else None) for r in rounds),
+        year=ctx.today().year,
     )
-    if prefix == DOSSIER:
-        text = _(
-            "Which round's dossier? The Tờ trình proposes the nominations approved in review "
-            "and the list attached holds them; a year's dossier covers every nomination filed "
-            "that year."
-        )
-    else:
-        text = _(
-            "Which nominations should the list hold? A round's list holds what was filed in "
-            "that round; a year's list holds every nomination filed that year, in rounds or "
-            "outside any, with its status."
-        )
-    await answer(update, text, reply_markup=InlineKeyboardMarkup(rows))
-
-
-def _parse_scope(data: str | None) -> tuple[str, str, int] | None:
-    parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] not in (LIST, DOSSIER) or parts[1] not in ("r", "l", "y"):
-        return None
-    value = decimal_id(parts[2]) if parts[2] != "0" else 0
-    if value is None:
-        return None
-    return parts[0], parts[1], value
+    await reply(update, message)
 
 
 async def _settle(message: object, text: str | None) -> None:
@@ -163,47 +118,32 @@ async def _settle(message: object, text: str | None) -> None:
 @officer_required
 async def nomination_scope_button(update: Update, context: BotContext) -> None:
     """A press on the choice of list: shows the rounds, or sends the list chosen."""
-    from bot.services.nomination_export import (
-        FIRST_YEAR,
-        LAST_YEAR,
-        ExportScope,
-        UnknownRound,
-        export_choices,
-    )
+    from bot.services.nomination_export import ExportScope, UnknownRound, export_choices
     from bot.services.report_files import nomination_files
 
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
-    parsed = _parse_scope(query.data)
-    if parsed is None or (parsed[1] == "y" and not FIRST_YEAR <= parsed[2] <= LAST_YEAR):
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+    press = await callbacks.parse_press(query, *SCOPE_BUTTONS)
+    if press is None:
         return
-    prefix, action, value = parsed
+    _export, kind, action = press[0].split(".")
+    value = press[1][0]
     ctx = context.app_ctx
-    if action == "l":
+    if action == "rounds":
         async with ctx.session() as session:
             _open, rounds = await export_choices(session)
         await query.answer()
-        rows = [
-            [
-                InlineKeyboardButton(
-                    f"{_title(r.title)} · {format_date(r.deadline)}",
-                    callback_data=f"{prefix}:r:{r.id}",
-                )
-            ]
-            for r in rounds
-        ]
+        listed = texts.rounds_list(kind, [(r.id, r.title, r.deadline) for r in rounds])
         if isinstance(query.message, Message):
             try:
                 await query.message.edit_text(
-                    _("Which round? (the latest {count})").format(count=len(rounds)),
-                    reply_markup=InlineKeyboardMarkup(rows),
+                    listed.text, reply_markup=callbacks.markup(listed.keyboard)
                 )
             except BadRequest:
                 pass
         return
-    scope = ExportScope(round_id=value) if action == "r" else ExportScope(year=value)
-    if prefix == DOSSIER:
+    scope = ExportScope(round_id=value) if action == "round" else ExportScope(year=value)
+    if kind == texts.DOSSIER:
         await _send_dossier(update, context, scope)
         return
     try:
@@ -220,7 +160,7 @@ async def nomination_scope_button(update: Update, context: BotContext) -> None:
                 rules_file=ctx.settings.rules_file,
             )
     except UnknownRound:
-        await query.answer(_("This round no longer exists."), show_alert=True)
+        await query.answer(texts.round_gone(), show_alert=True)
         return
     await query.answer()
     await _settle(query.message, html.escape(files.scope))
@@ -251,18 +191,14 @@ async def _send_dossier(update: Update, context: BotContext, scope: object) -> N
                 scope=scope,  # type: ignore[arg-type]
             )
     except UnknownRound:
-        await query.answer(_("This round no longer exists."), show_alert=True)
+        await query.answer(texts.round_gone(), show_alert=True)
         return
     await query.answer()
     title = scope_title(dossier.export.round, dossier.export.year)
     await _settle(query.message, html.escape(title))
-    caption = _(
-        "Dossier: the Tờ trình proposes {collectives} collectives and {individuals} "
-        "individuals approved in review, of {filed} nominations filed. The documents are in "
-        "Vietnamese; the number, the recipient and the signature are for you to fill in."
-    ).format(collectives=dossier.collectives, individuals=dossier.individuals, filed=dossier.filed)
-    if not dossier.proposed:
-        caption += "\n" + _("No nomination of this scope has been approved yet (/review).")
+    caption = texts.dossier_caption(
+        dossier.collectives, dossier.individuals, dossier.filed, bool(dossier.proposed)
+    )
     for name, payload in (
         (f"{dossier.file_stem}.docx", dossier.combined),
         (f"{dossier.file_stem}.zip", await asyncio.to_thread(dossier.zip)),
@@ -274,5 +210,7 @@ async def _send_dossier(update: Update, context: BotContext, scope: object) -> N
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("export", export))
-    application.add_handler(CallbackQueryHandler(nomination_scope_button, pattern=r"^xn:"))
-    application.add_handler(CallbackQueryHandler(nomination_scope_button, pattern=r"^xd:"))
+    for word in ("xn", "xd"):
+        application.add_handler(
+            CallbackQueryHandler(nomination_scope_button, pattern=callbacks.family_pattern(word))
+        )
