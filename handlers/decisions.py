@@ -3,25 +3,16 @@ puts them in the award history for later eligibility checks."""
 
 from __future__ import annotations
 
-import html
-
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.core.i18n import _, current_language, format_date, ngettext
+from bot.core.i18n import current_language
 from bot.services import decisions as service
 from bot.services.deadlines import parse_local_date
+from bot.texts import decisions as texts
 from handlers.common import BotContext, answer, decimal_id, officer_required, split_message
 
 ALL_WORDS = {"all", "tất-cả", "tatca", "*"}
-
-
-def decision_usage() -> str:
-    return _(
-        "Usage:\n/decision — the approved nominations awaiting a decision\n"
-        "/decision NUMBERS DECISION_NO dd/mm/yyyy — record the decision, e.g. "
-        "/decision 3,5 125/QĐ-UBND 15/01/2026 (NUMBERS: the nominations' numbers, or all)"
-    )
 
 
 def parse_numbers(text: str) -> list[int] | None:
@@ -39,30 +30,22 @@ async def decision(update: Update, context: BotContext) -> None:
     ctx = context.app_ctx
     if not args:
         async with ctx.session() as session:
-            waiting = await service.awaiting_decision(session)
-        if not waiting:
-            await answer(
-                update,
-                _("No approved nomination is awaiting a decision.") + "\n\n" + decision_usage(),
-            )
-            return
-        lines = [_("<b>Approved, awaiting a decision: {count}</b>").format(count=len(waiting))]
-        for nomination in waiting:
-            award = (
-                nomination.award_form.name(current_language()) if nomination.award_form else "—"
-            )
-            lines.append(
-                f"#{nomination.number} {html.escape(nomination.nominee_name or '—')} — "
-                f"{html.escape(award)}"
-            )
-        for part in split_message("\n".join([*lines, "", decision_usage()])):
+            waiting = [
+                (
+                    n.number,
+                    n.nominee_name,
+                    n.award_form.name(current_language()) if n.award_form else None,
+                )
+                for n in await service.awaiting_decision(session)
+            ]
+        for part in split_message(texts.awaiting_text(waiting)):
             await answer(update, part)
         return
     numbers = parse_numbers(args[0])
     decided_on = parse_local_date(args[-1]) if len(args) >= 3 else None
     decision_no = " ".join(args[1:-1]).strip()[:100]
     if numbers == [] or decided_on is None or not decision_no:
-        await answer(update, decision_usage())
+        await answer(update, texts.decision_usage())
         return
     member = context.member
     async with ctx.session() as session:
@@ -76,43 +59,16 @@ async def decision(update: Update, context: BotContext) -> None:
             now=ctx.now(),
             tz=ctx.settings.tz,
         )
-    lines = []
-    if result.recorded:
-        lines.append(
-            ngettext(
-                "Decision {number} of {date} recorded for {count} nomination: {numbers}. It is "
-                "now in the award history.",
-                "Decision {number} of {date} recorded for {count} nominations: {numbers}. They "
-                "are now in the award history.",
-                len(result.recorded),
-            ).format(
-                number=html.escape(decision_no),
-                date=format_date(decided_on),
-                count=len(result.recorded),
-                numbers=", ".join(f"#{n.number}" for n in result.recorded),
-            )
-        )
-    if result.already:
-        lines.append(
-            _("Already recorded, left as they were: {numbers}.").format(
-                numbers=", ".join(f"#{n}" for n in result.already)
-            )
-        )
-    if result.not_approved:
-        lines.append(
-            _("Not approved, so not recorded: {numbers}.").format(
-                numbers=", ".join(f"#{n}" for n in result.not_approved)
-            )
-        )
-    if result.unknown:
-        lines.append(
-            _("No nomination has these numbers: {numbers}.").format(
-                numbers=", ".join(f"#{n}" for n in result.unknown)
-            )
-        )
-    if not lines:
-        lines.append(_("No approved nomination is awaiting a decision."))
-    await answer(update, "\n".join(lines))
+        recorded = [n.number for n in result.recorded]
+    text = texts.recorded_text(
+        decision_no,
+        decided_on,
+        recorded=recorded,
+        already=result.already,
+        not_approved=result.not_approved,
+        unknown=result.unknown,
+    )
+    await answer(update, text)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
