@@ -782,7 +782,8 @@ def history_sheet_error_text(error: object, path: Path, what: str) -> str:
 
 def cmd_plan_close(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import SystemClock, local_today
-    from bot.services.plan_closure import CloseOutcome, close_year, summary_lines
+    from bot.services.plan_closure import CloseOutcome, close_year
+    from bot.texts.plan import summary_lines
 
     year: int = args.year
     clock = SystemClock()

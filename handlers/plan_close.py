@@ -11,11 +11,10 @@ from bot.services.plan_closure import (
     CloseOutcome,
     closable_years,
     close_year,
-    summary_lines,
     year_summary,
 )
 from bot.texts import plan as texts
-from bot.texts.plan import CLOSE_ASK, CLOSE_CONFIRM, CLOSE_KEEP
+from bot.texts.plan import CLOSE_ASK, CLOSE_CONFIRM, CLOSE_KEEP, summary_lines
 from handlers import callbacks
 from handlers.common import BotContext, answer, officer_required, reply
 

@@ -4,7 +4,6 @@ digests and the weekly summary), also across the new year; closing says what sta
 from __future__ import annotations
 
 import enum
-import html
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,7 +11,6 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.i18n import _, ngettext
 from bot.services import audit
 from models import Member, Plan, Task, TaskAudience, TaskReport, Unit
 
@@ -156,36 +154,3 @@ async def close_year(
     await session.commit()
     summary.closed_at = now
     return CloseResult(CloseOutcome.CLOSED, summary)
-
-
-def summary_lines(summary: YearSummary, *, markup: bool, limit: int | None = None) -> list[str]:
-    """What stays unfinished, in the current language: a line in all, then one per unit (the
-    first `limit` of them). With `markup` the names are escaped for Telegram's HTML."""
-    escape = html.escape if markup else str
-    if not summary.units:
-        return [
-            _("Every unit has finished every task of the {year} plan.").format(year=summary.year)
-        ]
-    lines = [
-        ngettext(
-            "Unfinished: {tasks} tasks in {n} unit.",
-            "Unfinished: {tasks} tasks in {n} units.",
-            len(summary.units),
-        ).format(tasks=summary.open_total, n=len(summary.units))
-    ]
-    shown = summary.units if limit is None else summary.units[:limit]
-    lines += [
-        "• "
-        + ngettext(
-            "{unit} ({code}): {n} unfinished task",
-            "{unit} ({code}): {n} unfinished tasks",
-            unit.open_tasks,
-        ).format(unit=escape(unit.name), code=escape(unit.code), n=unit.open_tasks)
-        for unit in shown
-    ]
-    hidden = len(summary.units) - len(shown)
-    if hidden > 0:
-        lines.append(
-            ngettext("… and {n} more unit", "… and {n} more units", hidden).format(n=hidden)
-        )
-    return lines

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.core.i18n import _, format_date, ngettext, quarter_numeral
 from bot.services.deadlines import quarter_end, roman_quarter
 from bot.services.plan_audience import ProposedAudience
+from bot.services.plan_closure import YearSummary
 from bot.services.plan_parser import MAX_PARAGRAPHS, ParsedPlan, SkipReason
 from bot.services.plans import PlanImportResult, TaskEdit
 from bot.texts.actions import Action, Message
@@ -353,6 +354,39 @@ def send_again() -> str:
 
 
 # ------------------------------------------------------------------ closing a past year's plan
+
+
+def summary_lines(summary: YearSummary, *, markup: bool, limit: int | None = None) -> list[str]:
+    """What stays unfinished, in the current language: a line in all, then one per unit (the
+    first `limit` of them). With `markup` the names are escaped for Telegram's HTML."""
+    escape = html.escape if markup else str
+    if not summary.units:
+        return [
+            _("Every unit has finished every task of the {year} plan.").format(year=summary.year)
+        ]
+    lines = [
+        ngettext(
+            "Unfinished: {tasks} tasks in {n} unit.",
+            "Unfinished: {tasks} tasks in {n} units.",
+            len(summary.units),
+        ).format(tasks=summary.open_total, n=len(summary.units))
+    ]
+    shown = summary.units if limit is None else summary.units[:limit]
+    lines += [
+        "• "
+        + ngettext(
+            "{unit} ({code}): {n} unfinished task",
+            "{unit} ({code}): {n} unfinished tasks",
+            unit.open_tasks,
+        ).format(unit=escape(unit.name), code=escape(unit.code), n=unit.open_tasks)
+        for unit in shown
+    ]
+    hidden = len(summary.units) - len(shown)
+    if hidden > 0:
+        lines.append(
+            ngettext("… and {n} more unit", "… and {n} more units", hidden).format(n=hidden)
+        )
+    return lines
 
 
 def no_plan_for(year: int) -> str:
