@@ -53,9 +53,9 @@ async def export(update: Update, context: BotContext) -> None:
     from bot.services.eligibility import RulesError
     from bot.texts.eligibility import rules_error_text
 
-    async with ctx.session() as session:
-        build = builders[args[0]]
-        try:
+    build = builders[args[0]]
+    try:
+        async with ctx.session() as session:
             files = await build(
                 session,
                 now=ctx.now(),
@@ -64,9 +64,9 @@ async def export(update: Update, context: BotContext) -> None:
                 authority=ctx.settings.authority,
                 **extra,  # type: ignore[arg-type]
             )
-        except RulesError as error:  # a province's rule file that cannot be read
-            await answer(update, html.escape(rules_error_text(error)))
-            return
+    except RulesError as error:  # a province's rule file that cannot be read
+        await answer(update, html.escape(rules_error_text(error)))
+        return
     assert update.effective_chat is not None
     for name, payload in files.documents:
         await context.bot.send_document(
