@@ -209,7 +209,7 @@ define("deadline.page", "dlp", Number(0, MAX_ID))
 define("progress.task", "prt", Id())
 define("progress.file", "prf", Id())
 # /export nominations (xn) and /export dossier (xd): a round (the open one too), the list of
-# rounds (always 0), a whole year.
+# rounds (always 0), a whole year (the years bot.services.nomination_export accepts).
 for _scope, _word in (("list", "xn"), ("dossier", "xd")):
     define(f"export.{_scope}.round", f"{_word}:r", Id())
     define(f"export.{_scope}.rounds", f"{_word}:l", Number(0, 0))
