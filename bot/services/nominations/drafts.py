@@ -77,6 +77,15 @@ async def remember_prompt(session: AsyncSession, member: Member, message_id: int
     await session.commit()
 
 
+async def forget_draft(session: AsyncSession, member: Member) -> None:
+    """The member is no longer asked about a draft that is gone (closed meanwhile)."""
+    stored = await session.get(Member, member.id)
+    if stored is not None and (stored.pending_input or {}).get("kind") == PENDING_NOMINATION:
+        stored.pending_input = None
+        await session.commit()
+    member.pending_input = None
+
+
 @dataclass
 class DraftStart:
     draft: Nomination
