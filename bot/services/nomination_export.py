@@ -24,7 +24,7 @@ from bot.services.nominations.rounds import current_round
 from models import Nomination, NominationRound, NominationStatus, Unit
 
 # A draft (or an edit copy, or a draft given up) was never filed; everything else was.
-UNFILED_STATUSES = (NominationStatus.DRAFT.value, NominationStatus.ABANDONED.value)
+UNFILED_STATUSES = (NominationStatus.DRAFT, NominationStatus.ABANDONED)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 

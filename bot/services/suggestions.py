@@ -14,12 +14,12 @@ from bot.services.eligibility import RuleSet, Verdict, achievement_year, evaluat
 from bot.services.outbox import NewMessage, enqueue
 from bot.texts.actions import Keyboard
 from bot.texts.nominations import SuggestionLine, suggestions_message
-from models import AwardForm, AwardRecord, Member, Role, Unit, YearRating
+from models import AwardForm, AwardRecord, Member, Role, Target, Unit, YearRating
 
 # The higher titles worth suggesting: those that need years of history to reach.
 HIGHER = {
-    "individual": ("CSTD-TINH", "CSTD-TQ", "BK-TTG-CN", "HCLD3-CN"),
-    "collective": ("BK-TTG-TT", "HCLD3-TT"),
+    Target.INDIVIDUAL: ("CSTD-TINH", "CSTD-TQ", "BK-TTG-CN", "HCLD3-CN"),
+    Target.COLLECTIVE: ("BK-TTG-TT", "HCLD3-TT"),
 }
 
 
@@ -62,7 +62,7 @@ async def find_suggestions(
     for (unit_id, key), (source, source_id, name, position) in sorted(people.items()):
         if unit_id not in active:
             continue
-        target = "individual" if key else "collective"
+        target = Target.INDIVIDUAL if key else Target.COLLECTIVE
         history = await load_history(session, unit_id=unit_id, person_name=name if key else None)
         for code in HIGHER[target]:
             form = forms.get((code, target))
@@ -100,7 +100,7 @@ async def queue_suggestions(
     heads = (
         await session.execute(
             select(Member.id, Member.telegram_id, Member.language, Member.unit_id).where(
-                Member.role == Role.HEAD.value,
+                Member.role == Role.HEAD,
                 Member.active.is_(True),
                 Member.reachable.is_(True),
                 Member.unit_id.in_(list(by_unit)),
@@ -160,7 +160,7 @@ async def suggested_candidate(
     form = await session.get(AwardForm, award_form_id)
     if row is None or form is None or not form.active or row.unit_id != member.unit_id:
         return None
-    if form.target != ("individual" if row.person_key else "collective"):
+    if form.target != (Target.INDIVIDUAL if row.person_key else Target.COLLECTIVE):
         return None
     position = row.position if isinstance(row, AwardRecord) else None
     return row.person_name, position, form
