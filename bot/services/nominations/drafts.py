@@ -72,8 +72,7 @@ async def remember_prompt(session: AsyncSession, member: Member, message_id: int
     pending = stored.pending_input or {}
     if pending.get("kind") != PENDING_NOMINATION:
         return
-    stored.pending_input = {**pending, "prompt": message_id}
-    member.pending_input = stored.pending_input
+    await set_pending(session, member, {**pending, "prompt": message_id})
     await session.commit()
 
 
@@ -81,7 +80,7 @@ async def forget_draft(session: AsyncSession, member: Member) -> None:
     """The member is no longer asked about a draft that is gone (closed meanwhile)."""
     stored = await session.get(Member, member.id)
     if stored is not None and (stored.pending_input or {}).get("kind") == PENDING_NOMINATION:
-        stored.pending_input = None
+        await set_pending(session, member, None)
         await session.commit()
     member.pending_input = None
 
@@ -352,7 +351,7 @@ async def expire_stale_drafts(
             member=member,
         )
         if member is not None and (member.pending_input or {}).get("id") == draft.id:
-            member.pending_input = None
+            await set_pending(session, member, None)
             expired.append(Expired(member, draft.id))
     await session.commit()
     return expired
