@@ -185,6 +185,26 @@ define("start.language", "lang", Choice(*LANGUAGES))
 # Tasks, reports and reminders.
 
 # Nominations, suggestions and review.
+# The guided draft: each button carries the draft's id (checked against the member's own).
+define("nomination.target", "nm:t", Id(), Number(0, 1))  # 0 a collective, 1 an individual
+define("nomination.award", "nm:a", Id(), Id())  # the form of award
+define("nomination.kind", "nm:k", Id(), Number(0, 2))  # index into texts.nominations.KINDS
+define("nomination.keep", "nm:s", Id())  # keep the typed answer already given
+define("nomination.files", "nm:f", Id())  # done sending files
+define("nomination.back", "nm:b", Id())
+define("nomination.cancel", "nm:x", Id())
+define("nomination.submit", "nm:ok", Id())
+# /nominations: the unit's own filed nominations.
+define("nomination.withdraw", "nw", Id())
+define("nomination.edit", "ne", Id())
+# A suggestion from the history: a:award record or r:rating, its id, the form of award.
+define("suggestion.start", "sg", Choice("a", "r"), Id(), Id())
+# /review: the officer's card of one submitted nomination.
+define("review.approve", "rv:a", Id())
+define("review.reject", "rv:r", Id())
+define("review.return", "rv:t", Id())
+define("review.next", "rv:n", Id())
+define("review.files", "rv:f", Id())
 
 # Broadcasts and acknowledgements.
 

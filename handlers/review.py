@@ -1,80 +1,49 @@
 """/review for officers: submitted nominations one by one, approve / reject / return with a
-reason; the submitting unit head is told in their language."""
+reason; the submitting unit head is told in their language.
+
+Each handler does its database work in one session, closed before it replies."""
 
 from __future__ import annotations
 
-import html
-
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.core.i18n import _
-from bot.services import nominations as service
-from bot.services.nomination_labels import nomination_card, number_of
-from bot.services.nominations import DecideOutcome, Decision
-from handlers.common import (
-    BotContext,
-    answer,
-    decimal_id,
-    officer_required,
-    refuse,
-    set_pending,
-)
-from handlers.nominations import eligibility_block
+from bot.services.nomination_labels import number_of
+from bot.services.nominations.common import get_nomination
+from bot.services.nominations.review import DecideOutcome, Decision, decide, next_for_review
+from bot.texts import review as texts
+from bot.texts.actions import Message
+from bot.texts.nominations import button_invalid_text
+from handlers import callbacks
+from handlers.common import BotContext, answer, officer_required, refuse, set_pending
+from handlers.nominations import verdict_for
 from handlers.pending import on_cancel, on_pending
-from models import Member, Nomination, Unit
+from models import Member, NominationStatus, Unit
 
 PENDING_REASON = "review-reason"
-DECISIONS = {"a": Decision.APPROVE, "r": Decision.REJECT, "t": Decision.RETURN}
+DECISIONS = {
+    "review.approve": Decision.APPROVE,
+    "review.reject": Decision.REJECT,
+    "review.return": Decision.RETURN,
+}
 
 
-def _card_markup(nomination: Nomination) -> InlineKeyboardMarkup:
-    rows = [
-        [InlineKeyboardButton(_("✅ Approve"), callback_data=f"rv:a:{nomination.id}")],
-        [
-            InlineKeyboardButton(_("❌ Reject"), callback_data=f"rv:r:{nomination.id}"),
-            InlineKeyboardButton(
-                _("↩️ Return for revision"), callback_data=f"rv:t:{nomination.id}"
-            ),
-        ],
-        [InlineKeyboardButton(_("⏭ Next"), callback_data=f"rv:n:{nomination.id}")],
-    ]
-    if nomination.files:
-        rows.insert(
-            0,
-            [
-                InlineKeyboardButton(
-                    _("📎 Show {count} files").format(count=len(nomination.files)),
-                    callback_data=f"rv:f:{nomination.id}",
-                )
-            ],
-        )
-    return InlineKeyboardMarkup(rows)
+async def _next_card(context: BotContext, after_id: int | None = None) -> Message:
+    """The card of the next nomination waiting (after `after_id` when skipping)."""
+    ctx = context.app_ctx
+    async with ctx.session() as session:
+        nomination, waiting = await next_for_review(session, after_id)
+        if nomination is None:
+            return Message(texts.nothing_waiting_text())
+        unit = await session.get(Unit, nomination.unit_id)
+        verdict = await verdict_for(session, ctx, nomination)
+    return texts.review_card(nomination, waiting, unit.name if unit else None, verdict)
 
 
 async def _show_next(update: Update, context: BotContext, after_id: int | None = None) -> None:
-    ctx = context.app_ctx
-    async with ctx.session() as session:
-        nomination, waiting = await service.next_for_review(session, after_id)
-        unit = await session.get(Unit, nomination.unit_id) if nomination else None
-    if nomination is None:
-        await answer(update, _("No nominations are waiting for review."))
-        return
-    header = (
-        _("Waiting for review: {count}").format(count=waiting)
-        + "\n"
-        + _("Unit: {unit}").format(unit=html.escape(unit.name if unit else "—"))
-    )
-    verdict = await eligibility_block(context, nomination)
-    await answer(
-        update,
-        header
-        + "\n\n"
-        + nomination_card(nomination, with_status=False)
-        + ("\n\n" + verdict if verdict else ""),
-        reply_markup=_card_markup(nomination),
-    )
+    card = await _next_card(context, after_id)
+    await answer(update, card.text, reply_markup=callbacks.markup(card.keyboard))
 
 
 @officer_required
@@ -83,40 +52,40 @@ async def review(update: Update, context: BotContext) -> None:
     await _show_next(update, context)
 
 
-def _parse(data: str | None) -> tuple[str, int] | None:
-    parts = (data or "").split(":")
-    nomination_id = decimal_id(parts[2]) if len(parts) == 3 and parts[0] == "rv" else None
-    if nomination_id is None:
-        return None
-    return parts[1], nomination_id
-
-
 @officer_required
 async def review_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     member = context.member
     assert query is not None and member is not None
-    parsed = _parse(query.data)
-    if parsed is None or parsed[0] not in ("a", "r", "t", "n", "f"):
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+    pressed = await callbacks.parse_press(query, "review.next", "review.files", *DECISIONS)
+    if pressed is None:
         return
-    action, nomination_id = parsed
-    if action == "n":
+    name, (nomination_id,) = pressed
+    if name == "review.next":
         await query.answer()
         await _drop_card_buttons(context, update.effective_chat, _message_id(update))
         await _show_next(update, context, after_id=nomination_id)
         return
-    if action == "f":
+    if name == "review.files":
         await _send_files(update, context, nomination_id)
         return
-    decision = DECISIONS[action]
+    decision = DECISIONS[name]
     if decision is Decision.APPROVE:
         await _decide(update, context, member, nomination_id, decision, None)
         return
+    await _ask_reason(update, context, member, nomination_id, decision)
+
+
+async def _ask_reason(
+    update: Update, context: BotContext, member: Member, nomination_id: int, decision: Decision
+) -> None:
+    """Reject and Return need a reason: the officer is asked to type it."""
+    query = update.callback_query
+    assert query is not None
     async with context.app_ctx.session() as session:
-        nomination = await service.get_nomination(session, nomination_id)
-    if nomination is None or nomination.status != "submitted":
-        await refuse(update, _("This nomination has already been decided."))
+        nomination = await get_nomination(session, nomination_id)
+    if nomination is None or nomination.status != NominationStatus.SUBMITTED:
+        await refuse(update, texts.already_decided_text())
         return
     await set_pending(
         context,
@@ -129,12 +98,7 @@ async def review_button(update: Update, context: BotContext) -> None:
         },
     )
     await query.answer()
-    question = (
-        _("Please send the reason for not accepting nomination #{code}, or /cancel.")
-        if decision is Decision.REJECT
-        else _("Please send what needs revising in nomination #{code}, or /cancel.")
-    )
-    await answer(update, question.format(code=number_of(nomination)))
+    await answer(update, texts.reason_question(decision, number_of(nomination)))
 
 
 @on_pending(PENDING_REASON, officers_only=True)
@@ -144,7 +108,7 @@ async def reason_received(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert member is not None and message is not None and member.pending_input is not None
     if not message.text or not message.text.strip():
-        await answer(update, _("Please send the reason as text, or /cancel."))
+        await answer(update, texts.reason_as_text())
         return
     pending = member.pending_input
     await _decide(
@@ -157,7 +121,7 @@ async def cancel_reason(update: Update, context: BotContext) -> None:
     member = context.member
     assert member is not None
     await set_pending(context, member, None)
-    await answer(update, _("Cancelled. Nothing was changed."))
+    await answer(update, texts.reason_cancelled_text())
 
 
 async def _decide(
@@ -170,11 +134,9 @@ async def _decide(
 ) -> None:
     ctx = context.app_ctx
     async with ctx.session() as session:
-        result = await service.decide(
-            session, officer, nomination_id, decision, reason, now=ctx.now()
-        )
+        result = await decide(session, officer, nomination_id, decision, reason, now=ctx.now())
     if result.outcome is DecideOutcome.TOO_LONG:
-        await answer(update, _("The reason is too long (at most 1000 characters)."))
+        await answer(update, texts.reason_too_long_text())
         return
     if result.outcome in (DecideOutcome.DONE, DecideOutcome.ALREADY_DECIDED):
         # The card's buttons are used up: the one pressed, or the one the reason was asked
@@ -187,21 +149,16 @@ async def _decide(
     if update.callback_query is not None:
         await update.callback_query.answer()
     if result.outcome is DecideOutcome.NOT_FOUND:
-        await answer(update, _("This nomination no longer exists."))
+        await answer(update, texts.no_longer_exists_text())
         return
     if result.outcome is DecideOutcome.ALREADY_DECIDED:
-        await answer(update, _("This nomination has already been decided."))
+        await answer(update, texts.already_decided_text())
         return
     sender = context.application.bot_data.get("outbox_sender")
     if sender is not None:
         sender.wake()
-    texts = {
-        Decision.APPROVE: _("✅ Nomination #{code} is approved; the unit is told."),
-        Decision.REJECT: _("❌ Nomination #{code} is not accepted; the unit is told why."),
-        Decision.RETURN: _("↩️ Nomination #{code} is returned for revision; the unit is told."),
-    }
     assert result.nomination is not None
-    await answer(update, texts[decision].format(code=number_of(result.nomination)))
+    await answer(update, texts.decided_text(decision, number_of(result.nomination)))
     await _show_next(update, context, after_id=nomination_id)
 
 
@@ -224,9 +181,9 @@ async def _send_files(update: Update, context: BotContext, nomination_id: int) -
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     async with context.app_ctx.session() as session:
-        nomination = await service.get_nomination(session, nomination_id)
+        nomination = await get_nomination(session, nomination_id)
     if nomination is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await query.answer(button_invalid_text(), show_alert=True)
         return
     await query.answer()
     chat_id = update.effective_chat.id
@@ -239,4 +196,6 @@ async def _send_files(update: Update, context: BotContext, nomination_id: int) -
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("review", review))
-    application.add_handler(CallbackQueryHandler(review_button, pattern=r"^rv:"))
+    application.add_handler(
+        CallbackQueryHandler(review_button, pattern=callbacks.family_pattern("rv"))
+    )

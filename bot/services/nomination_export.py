@@ -20,11 +20,11 @@ from sqlalchemy.orm import selectinload
 from bot.core.i18n import _, format_date, use_language
 from bot.services.exports import ExportHeading, NominationRow
 from bot.services.nomination_labels import STATUS_LABELS, label
-from bot.services.nominations import current_round
+from bot.services.nominations.rounds import current_round
 from models import Nomination, NominationRound, NominationStatus, Unit
 
 # A draft (or an edit copy, or a draft given up) was never filed; everything else was.
-UNFILED_STATUSES = (NominationStatus.DRAFT.value, NominationStatus.ABANDONED.value)
+UNFILED_STATUSES = (NominationStatus.DRAFT, NominationStatus.ABANDONED)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 

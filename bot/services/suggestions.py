@@ -3,22 +3,23 @@ from the history, sent to the unit's heads when a nomination round opens."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.i18n import _, use_language
+from bot.core.i18n import use_language
 from bot.services.eligibility import RuleSet, Verdict, achievement_year, evaluate, load_history
 from bot.services.outbox import NewMessage, enqueue
-from models import AwardForm, AwardRecord, Member, Role, Unit, YearRating
+from bot.texts.actions import Keyboard
+from bot.texts.nominations import SuggestionLine, suggestions_message
+from models import AwardForm, AwardRecord, Member, Role, Target, Unit, YearRating
 
 # The higher titles worth suggesting: those that need years of history to reach.
 HIGHER = {
-    "individual": ("CSTD-TINH", "CSTD-TQ", "BK-TTG-CN", "HCLD3-CN"),
-    "collective": ("BK-TTG-TT", "HCLD3-TT"),
+    Target.INDIVIDUAL: ("CSTD-TINH", "CSTD-TQ", "BK-TTG-CN", "HCLD3-CN"),
+    Target.COLLECTIVE: ("BK-TTG-TT", "HCLD3-TT"),
 }
 
 
@@ -61,7 +62,7 @@ async def find_suggestions(
     for (unit_id, key), (source, source_id, name, position) in sorted(people.items()):
         if unit_id not in active:
             continue
-        target = "individual" if key else "collective"
+        target = Target.INDIVIDUAL if key else Target.COLLECTIVE
         history = await load_history(session, unit_id=unit_id, person_name=name if key else None)
         for code in HIGHER[target]:
             form = forms.get((code, target))
@@ -99,7 +100,7 @@ async def queue_suggestions(
     heads = (
         await session.execute(
             select(Member.id, Member.telegram_id, Member.language, Member.unit_id).where(
-                Member.role == Role.HEAD.value,
+                Member.role == Role.HEAD,
                 Member.active.is_(True),
                 Member.reachable.is_(True),
                 Member.unit_id.in_(list(by_unit)),
@@ -108,47 +109,42 @@ async def queue_suggestions(
     ).all()
     messages = []
     for member_id, chat_id, language, unit_id in heads:
-        suggestions = by_unit[unit_id][:10]
         with use_language(language):
-            lines = [
-                _(
-                    "<b>From the award history, these meet the standard of a higher title in "
-                    "{year}:</b>"
-                ).format(year=year)
-            ]
-            buttons = []
-            for s in suggestions:
-                award = rules.name(s.award_code, language)
-                who = s.person_name or _("the unit")
-                lines.append(
-                    "• "
-                    + _("{who} — {award} ({article})").format(
-                        who=html.escape(who), award=html.escape(award), article=s.article
-                    )
-                )
-                buttons.append(
-                    [
-                        {
-                            "text": _("Nominate {who}: {award}").format(who=who, award=award)[:60],
-                            "data": f"sg:{s.source}:{s.source_id}:{s.award_form_id}",
-                        }
-                    ]
-                )
-            lines.append(
-                _("The council still judges what the history cannot show (initiatives, votes).")
+            message = suggestions_message(
+                year, [_line(s, rules, language) for s in by_unit[unit_id][:10]]
             )
         messages.append(
             NewMessage(
                 f"suggestions:{round_id}:{member_id}",
                 "suggestions",
                 chat_id,
-                "\n".join(lines),
+                message.text,
                 member_id,
-                buttons=buttons,
+                buttons=_stored_buttons(message.keyboard),
             )
         )
     added = await enqueue(session, messages, now=now)
     return len(added)
+
+
+def _line(suggestion: Suggestion, rules: RuleSet, language: str) -> SuggestionLine:
+    return SuggestionLine(
+        who=suggestion.person_name,
+        award=rules.name(suggestion.award_code, language),
+        article=suggestion.article,
+        source=suggestion.source,
+        source_id=suggestion.source_id,
+        award_form_id=suggestion.award_form_id,
+    )
+
+
+def _stored_buttons(keyboard: Keyboard | None) -> list[list[dict[str, str]]]:
+    """The buttons as the outbox stores them today: label and finished callback data
+    (`sg:SOURCE:ID:FORM`, the data of the action `suggestion.start`)."""
+    return [
+        [{"text": a.label, "data": ":".join(["sg", *map(str, a.args)])} for a in row]
+        for row in keyboard or ()
+    ]
 
 
 async def suggested_candidate(
@@ -164,7 +160,7 @@ async def suggested_candidate(
     form = await session.get(AwardForm, award_form_id)
     if row is None or form is None or not form.active or row.unit_id != member.unit_id:
         return None
-    if form.target != ("individual" if row.person_key else "collective"):
+    if form.target != (Target.INDIVIDUAL if row.person_key else Target.COLLECTIVE):
         return None
     position = row.position if isinstance(row, AwardRecord) else None
     return row.person_name, position, form

@@ -590,6 +590,18 @@ MATRIX = [
 ]
 
 
+def _heads(pattern: str) -> set[str]:
+    """The callback heads a pattern matches: `^nm:`, or handlers/callbacks.py's `^nm(?::|$)`
+    (family_pattern) and `^(?:nw|ne)(?::|$)` (pattern)."""
+    if pattern.endswith(":"):
+        return {pattern[1:-1]}
+    assert pattern.endswith("(?::|$)"), pattern
+    body = pattern[1 : -len("(?::|$)")]
+    if body.startswith("(?:") and body.endswith(")"):
+        body = body[3:-1]
+    return {re.sub(r"\\(.)", r"\1", head) for head in body.split("|")}
+
+
 def _registered(handlers: list[BaseHandler[Any, Any, Any]]) -> tuple[set[str], set[str]]:
     commands: set[str] = set()
     prefixes: set[str] = set()
@@ -598,10 +610,8 @@ def _registered(handlers: list[BaseHandler[Any, Any, Any]]) -> tuple[set[str], s
             commands |= set(handler.commands)
         elif isinstance(handler, CallbackQueryHandler):
             pattern = getattr(handler.pattern, "pattern", handler.pattern)
-            # `^dl:`, or as handlers/callbacks.py writes them: `^(?:dl)(?::|$)`, `^pl(?::|$)`.
-            head = re.fullmatch(r"\^(?:\(\?:)?([a-z:]+?)\)?(?::|\(\?::\|\$\))", str(pattern))
-            assert head is not None, pattern
-            prefixes.add(head.group(1))
+            assert isinstance(pattern, str) and pattern.startswith("^")
+            prefixes |= _heads(pattern)
         elif isinstance(handler, ConversationHandler):
             inner = [*handler.entry_points, *handler.fallbacks]
             inner += [h for states in handler.states.values() for h in states]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.services import nominations as service
+from bot.services.nominations import review as review_service
 from models import AuditLog, Member, Nomination, NominationStatus, OutboxMessage
 from tests.auxil.harness import BotHarness, Reply, TelegramUser, button_data, buttons
 from tests.conftest import join
@@ -556,7 +557,7 @@ async def test_a_nomination_is_decided_once_when_two_decisions_race(
                 )
         return nomination
 
-    monkeypatch.setattr(service, "get_nomination", read_then_other_process_decides)
+    monkeypatch.setattr(review_service, "get_nomination", read_then_other_process_decides)
     approved = await click(officer, card, "Phê duyệt")
     monkeypatch.undo()
     assert [r.outcome for r in raced] == [service.DecideOutcome.DONE]
