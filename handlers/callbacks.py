@@ -181,10 +181,26 @@ def markup(keyboard: Sequence[Sequence[Action]] | None) -> InlineKeyboardMarkup 
 # Start, language, menus.
 
 # Tasks, reports and reminders.
+# A page of /tasks is clamped to the pages there are, so any number is a page.
+PAGE = Number(0, MAX_ID)
+define("tasks.done", "done", Id(), PAGE)
+define("tasks.undo", "undo", Id(), PAGE)
+define("tasks.page", "tasks", PAGE)
+define("tasks.note", "note", Id())
+define("reminder.done", "rd", Id())
 
 # Nominations, suggestions and review.
 
 # Broadcasts and acknowledgements.
+# The audiences offered, in this order: all unit heads, one cluster, chosen units, overdue.
+define("broadcast.audience", "bc:a", Id(), Number(0, 3))
+define("broadcast.cluster", "bc:c", Id(), Id())
+define("broadcast.send", "bc:ok", Id())
+define("broadcast.cancel", "bc:x", Id())
+define("broadcast.waiting", "bc:w", Id())
+# Resend carries its round (0 from reports sent before rounds were counted: the latest).
+define("broadcast.resend", "bc:r", Id(), Number(0, MAX_ID))
+define("broadcast.ack", "ack", Id())
 
 # Plan, plan closure, deadlines, progress and exports.
 

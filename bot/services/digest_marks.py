@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import _, format_date, use_language
-from bot.services.outbox import Buttons
+from bot.texts.actions import RAW, Action, Keyboard, keyboard_from_json
 from models import OutboxMessage, ReminderKind, ReminderLog, TaskReport
 
 # A task's line in a digest: "⏳ <b>#12</b> Title" (⚠️ when overdue), then its deadline line.
@@ -24,7 +24,7 @@ DONE_ICON = "✅"
 @dataclass
 class MarkedDigest:
     text: str
-    buttons: Buttons
+    keyboard: Keyboard
 
 
 def _deadline_line(language: str) -> tuple[re.Pattern[str], str]:
@@ -88,7 +88,7 @@ async def digest_after_report(
             .join(ReminderLog, ReminderLog.outbox_id == OutboxMessage.id)
             .where(
                 ReminderLog.member_id == member_id,
-                ReminderLog.kind == ReminderKind.DIGEST.value,
+                ReminderLog.kind == ReminderKind.DIGEST,
                 OutboxMessage.channel_message_id == channel_message_id,
             )
         )
@@ -109,8 +109,16 @@ async def digest_after_report(
         ).all()
         if done_at is not None
     }
-    pressed = {f"rd:{task_id}" for task_id in done}
-    rows = [
-        [button for button in line if button.get("data") not in pressed] for line in buttons or []
-    ]
+    rows = [[a for a in row if not _reports(a, done)] for row in keyboard_from_json(buttons)]
     return MarkedDigest(mark_done_lines(text, done, language), [row for row in rows if row])
+
+
+def _reports(action: Action, done: dict[int, date]) -> bool:
+    """Whether this is the ✅ button of a task in `done` (also as queued by older versions,
+    with its callback data `rd:ID` stored as it was)."""
+    if action.name == "reminder.done":
+        return action.args[0] in done
+    if action.name == RAW:
+        head, _colon, task = str(action.args[0]).partition(":")
+        return head == "rd" and task.isdigit() and int(task) in done
+    return False
