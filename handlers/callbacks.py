@@ -198,7 +198,7 @@ define("broadcast.cluster", "bc:c", Id(), Id())
 define("broadcast.send", "bc:ok", Id())
 define("broadcast.cancel", "bc:x", Id())
 define("broadcast.waiting", "bc:w", Id())
-# Resend carries its round (0 from reports sent before rounds were counted: the latest).
+# Resend carries its round; reports older than rounds carry `bc:r:ID` (see handlers/broadcast).
 define("broadcast.resend", "bc:r", Id(), Number(0, MAX_ID))
 define("broadcast.ack", "ack", Id())
 

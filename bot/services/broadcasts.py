@@ -274,11 +274,7 @@ async def not_reached(session: AsyncSession, broadcast_id: int) -> list[tuple[st
         .where(
             BroadcastRecipient.broadcast_id == broadcast_id,
             (OutboxMessage.status.is_(None))
-            | (
-                OutboxMessage.status.in_(
-                    (OutboxStatus.FAILED, OutboxStatus.UNREACHABLE)
-                )
-            ),
+            | (OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNREACHABLE))),
         )
         .order_by(Unit.name, Member.full_name)
     )
@@ -305,9 +301,7 @@ async def finish_if_done(session: AsyncSession, broadcast_id: int, *, now: datet
 
 async def sending_broadcasts(session: AsyncSession) -> list[Broadcast]:
     return list(
-        await session.scalars(
-            select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING)
-        )
+        await session.scalars(select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING))
     )
 
 
@@ -459,9 +453,7 @@ async def recent_broadcasts(session: AsyncSession, limit: int = 5) -> list[Broad
     return list(
         await session.scalars(
             select(Broadcast)
-            .where(
-                Broadcast.status.in_((BroadcastStatus.SENDING, BroadcastStatus.DONE))
-            )
+            .where(Broadcast.status.in_((BroadcastStatus.SENDING, BroadcastStatus.DONE)))
             .order_by(Broadcast.id.desc())
             .limit(limit)
         )

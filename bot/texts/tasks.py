@@ -18,7 +18,7 @@ TITLE_SHOWN = 300
 
 
 def task_status(line: TaskLine, today: date) -> str:
-    """"done on …", "overdue by …", "due today" or "… days left": as in the reminders."""
+    """ "done on …", "overdue by …", "due today" or "… days left": as in the reminders."""
     return deadline_status(line.deadline, today, line.done_on if line.done else None)
 
 
