@@ -220,3 +220,75 @@ def weekly_summary_text(
             for unit_name, count in ranked
         ]
         return fit(header, lines, _("… and {n} more units"))
+
+
+# Notices the bot raises by itself (bot.services.notices).
+
+
+def unreachable_notice(member_name: str, unit_name: str) -> str:
+    """To officers: a member who blocked the bot."""
+    return _(
+        "⚠️ {name} ({unit}) has blocked the bot or left Telegram and no longer "
+        "receives reminders. Please contact them directly."
+    ).format(name=html.escape(member_name), unit=html.escape(unit_name))
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    number: str
+    nominee_name: str | None
+    award_name: str | None
+    # "approved", "rejected" or anything else (returned for revision).
+    status: str
+    reason: str | None
+
+
+def decision_notice(facts: DecisionFacts) -> str:
+    """What the submitting unit head reads about the officer's decision."""
+    subject = _("Nomination #{code}: {nominee} — {award}").format(
+        code=facts.number,
+        nominee=html.escape(facts.nominee_name or ""),
+        award=html.escape(facts.award_name or "—"),
+    )
+    reason = html.escape(facts.reason or "")
+    # The officer's review is not the Council's decision, nor the award itself: say what
+    # happened and what comes next.
+    if facts.status == "approved":
+        body = _(
+            "✅ The TĐKT officer has reviewed this nomination and agreed to put it to the "
+            "competent authority for a decision."
+        )
+    elif facts.status == "rejected":
+        body = _(
+            "❌ After review, the TĐKT officer has not accepted this nomination. Reason: {reason}"
+        ).format(reason=reason)
+    else:
+        body = _(
+            "↩️ The nomination is returned for revision. Reason: {reason}\n"
+            "Please edit and resubmit it with /nominations."
+        ).format(reason=reason)
+    return f"<b>{subject}</b>\n{body}"
+
+
+def draft_expired_notice() -> str:
+    return _(
+        "Your unfinished nomination was closed after a long time without an answer; "
+        "nothing was submitted. Send /nominate to start again."
+    )
+
+
+def round_open_notice(title: str, deadline: date, *, reopened: bool) -> str:
+    """To every unit head: a round is open (or open again) until `deadline`."""
+    text = (
+        _(
+            "<b>The nomination round “{title}” is open again</b> until {date}. "
+            "Nominations filed with /nominate until then go into this round."
+        )
+        if reopened
+        else _(
+            "<b>A nomination round is open: “{title}”</b>\nDeadline: {date}. "
+            "Nominations filed with /nominate until then go into this round; "
+            "/nominations lists your unit's."
+        )
+    )
+    return text.format(title=html.escape(title), date=format_date(deadline))
