@@ -338,7 +338,12 @@ class OutboxSender:
             stats.sent += 1
 
     async def _send(self, message: OutboxMessage) -> Message:
-        markup = callbacks.markup(keyboard_from_json(message.buttons))
+        try:
+            markup = callbacks.markup(keyboard_from_json(message.buttons))
+        except (ValueError, KeyError, TypeError) as error:
+            # A button the table refuses (an unknown action, an argument out of range): as
+            # Telegram refuses bad callback data, the message fails instead of being retried.
+            raise BadRequest(f"Button refused by the button table: {error!r}") from error
         if message.file_kind == "photo" and message.file_id:
             return await self.bot.send_photo(
                 message.chat_id,
