@@ -11,6 +11,7 @@ entities that allowed cells consume are set aside for them, so cells do not depe
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -597,8 +598,14 @@ def _registered(handlers: list[BaseHandler[Any, Any, Any]]) -> tuple[set[str], s
             commands |= set(handler.commands)
         elif isinstance(handler, CallbackQueryHandler):
             pattern = getattr(handler.pattern, "pattern", handler.pattern)
-            assert isinstance(pattern, str) and pattern.startswith("^") and pattern.endswith(":")
-            prefixes.add(pattern[1:-1])
+            assert isinstance(pattern, str) and pattern.startswith("^")
+            # `^head:` written by hand, or handlers.callbacks' `^(?:a|b)(?::|$)` and `^a(?::|$)`.
+            if pattern.endswith("(?::|$)"):
+                heads = pattern[1 : -len("(?::|$)")].removeprefix("(?:").removesuffix(")")
+                prefixes |= {re.sub(r"\\(.)", r"\1", head) for head in heads.split("|")}
+            else:
+                assert pattern.endswith(":")
+                prefixes.add(pattern[1:-1])
         elif isinstance(handler, ConversationHandler):
             inner = [*handler.entry_points, *handler.fallbacks]
             inner += [h for states in handler.states.values() for h in states]
