@@ -183,6 +183,13 @@ def markup(keyboard: Sequence[Sequence[Action]] | None) -> InlineKeyboardMarkup 
 define("start.language", "lang", Choice(*LANGUAGES))
 
 # Tasks, reports and reminders.
+# A page of /tasks is clamped to the pages there are, so any number is a page.
+PAGE = Number(0, MAX_ID)
+define("tasks.done", "done", Id(), PAGE)
+define("tasks.undo", "undo", Id(), PAGE)
+define("tasks.page", "tasks", PAGE)
+define("tasks.note", "note", Id())
+define("reminder.done", "rd", Id())
 
 # Nominations, suggestions and review.
 # The guided draft: each button carries the draft's id (checked against the member's own).
@@ -207,6 +214,15 @@ define("review.next", "rv:n", Id())
 define("review.files", "rv:f", Id())
 
 # Broadcasts and acknowledgements.
+# The audiences offered, in this order: all unit heads, one cluster, chosen units, overdue.
+define("broadcast.audience", "bc:a", Id(), Number(0, 3))
+define("broadcast.cluster", "bc:c", Id(), Id())
+define("broadcast.send", "bc:ok", Id())
+define("broadcast.cancel", "bc:x", Id())
+define("broadcast.waiting", "bc:w", Id())
+# Resend carries its round; reports older than rounds carry `bc:r:ID` (see handlers/broadcast).
+define("broadcast.resend", "bc:r", Id(), Number(0, MAX_ID))
+define("broadcast.ack", "ack", Id())
 
 # Plan, plan closure, deadlines, progress and exports.
 # /plan's menu: pl:a (add a task: then the quarter), pl:r / pl:n / pl:u (rename, narrow, back to

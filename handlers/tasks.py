@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.core.i18n import _, format_date, ngettext, quarter_numeral
-from bot.services.digest_marks import digest_after_report
+from bot.services.digest_marks import MarkedDigest, digest_after_report
 from bot.services.tasks import (
     MAX_NOTE_LENGTH,
     PHOTO_FILE_NAME,
     ReportOutcome,
-    TaskLine,
+    ReportResult,
     report_done,
     reportable_task,
     undo_done,
     unit_task_lines,
 )
+from bot.texts import tasks as texts
+from bot.texts.actions import Message as Reply
+from handlers import callbacks
 from handlers.common import (
     BotContext,
     answer,
-    button_args,
     decimal_id,
     refuse,
     set_pending,
@@ -33,141 +34,89 @@ from handlers.common import (
 )
 from handlers.pending import on_cancel, on_pending
 
-PAGE_SIZE = 10
-TITLE_SHOWN = 300
 # Telegram bots may download files up to this size; larger ones could never be retrieved.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 TASK_CODE = re.compile(r"#(\d{1,9})\b")
 PENDING_NOTE = "task-note"
 
 
-def task_status(line: TaskLine, today_ordinal: int) -> str:
-    if line.done:
-        assert line.done_on is not None
-        return _("done on {date}").format(date=format_date(line.done_on))
-    days = line.deadline.toordinal() - today_ordinal
-    if days < 0:
-        return ngettext("overdue by {n} day", "overdue by {n} days", -days).format(n=-days)
-    if days == 0:
-        return _("due today")
-    return ngettext("{n} day left", "{n} days left", days).format(n=days)
-
-
-def render_task_page(
-    unit_name: str, lines: list[TaskLine], page: int, today_ordinal: int, quarter: int, year: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    pages = max(1, -(-len(lines) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    shown = lines[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    header = _("<b>Tasks of {unit}</b> — Q{quarter} {year}").format(
-        unit=html.escape(unit_name), quarter=_roman(quarter), year=year
-    )
-    if not lines:
-        return header + "\n\n" + _("There are no tasks for your unit this quarter."), None
-    body = []
-    buttons = []
-    for line in shown:
-        icon = "✅" if line.done else ("⚠️" if line.deadline.toordinal() < today_ordinal else "⏳")
-        body.append(
-            f"{icon} <b>#{line.task_id}</b> {html.escape(_shorten(line.title))}\n"
-            + _("Deadline: {date} ({status})").format(
-                date=format_date(line.deadline), status=task_status(line, today_ordinal)
-            )
-            + (
-                "\n" + _("Responsible: {body}").format(body=html.escape(line.responsible))
-                if line.responsible
-                else ""
-            )
-        )
-        if not line.done:
-            buttons.append(
-                [
-                    InlineKeyboardButton(
-                        _("✅ Done #{code}").format(code=line.task_id),
-                        callback_data=f"done:{line.task_id}:{page}",
-                    )
-                ]
-            )
-        elif line.can_undo:
-            # Reported today: it can still be taken back, and a note or file added with 📎
-            # (later, /done CODE note adds one too).
-            buttons.append(
-                [
-                    InlineKeyboardButton(
-                        _("↩️ Undo #{code}").format(code=line.task_id),
-                        callback_data=f"undo:{line.task_id}:{page}",
-                    ),
-                    InlineKeyboardButton(
-                        _("📎 Note #{code}").format(code=line.task_id),
-                        callback_data=f"note:{line.task_id}",
-                    ),
-                ]
-            )
-    if pages > 1:
-        navigation = []
-        if page > 0:
-            navigation.append(
-                InlineKeyboardButton(_("◀️ Previous"), callback_data=f"tasks:{page - 1}")
-            )
-        if page < pages - 1:
-            navigation.append(InlineKeyboardButton(_("Next ▶️"), callback_data=f"tasks:{page + 1}"))
-        buttons.append(navigation)
-        body.append(_("Page {page} of {pages}").format(page=page + 1, pages=pages))
-    return header + "\n\n" + "\n\n".join(body), InlineKeyboardMarkup(buttons) if buttons else None
-
-
-def _shorten(title: str) -> str:
-    """Ten titles a page must fit in one message."""
-    return title if len(title) <= TITLE_SHOWN else title[: TITLE_SHOWN - 1] + "…"
-
-
-def _roman(quarter: int) -> str:
-    return quarter_numeral(quarter)
-
-
-async def _task_page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _task_page(session: AsyncSession, context: BotContext, page: int) -> Reply:
+    """The page of /tasks, read in the handler's session."""
     member = context.member
     assert member is not None and member.unit is not None
     ctx = context.app_ctx
-    async with ctx.session() as session:
-        lines = await unit_task_lines(session, member.unit, now=ctx.now(), tz=ctx.settings.tz)
+    lines = await unit_task_lines(session, member.unit, now=ctx.now(), tz=ctx.settings.tz)
     today = ctx.today()
-    return render_task_page(
-        member.unit.name, lines, page, today.toordinal(), (today.month - 1) // 3 + 1, today.year
+    return texts.task_page(
+        member.unit.name, lines, page, today, (today.month - 1) // 3 + 1, today.year
     )
+
+
+async def _send_page(update: Update, page: Reply, *, asking: bool = False) -> None:
+    text = texts.which_task_done(page.text) if asking else page.text
+    await answer(update, text, reply_markup=callbacks.markup(page.keyboard))
 
 
 @unit_member_required
 async def show_tasks(update: Update, context: BotContext) -> None:
     """/tasks: the unit's tasks of this quarter and overdue ones, ten a page."""
-    text, markup = await _task_page(context, 0)
-    await answer(update, text, reply_markup=markup)
+    async with context.app_ctx.session() as session:
+        page = await _task_page(session, context, 0)
+    await _send_page(update, page)
 
 
 @unit_member_required
 async def done_command(update: Update, context: BotContext) -> None:
     """/done shows the buttons; /done CODE [note] reports a task done with an optional note."""
     if not context.args:
-        text, markup = await _task_page(context, 0)
-        await answer(
-            update, _("Which task is done? Press its button.") + "\n\n" + text, reply_markup=markup
-        )
+        async with context.app_ctx.session() as session:
+            page = await _task_page(session, context, 0)
+        await _send_page(update, page, asking=True)
         return
     code = decimal_id(context.args[0])
     if code is None:
-        await answer(
-            update,
-            _("Please give the task code shown in /tasks, for example: /done 12 Report sent."),
-        )
+        await answer(update, texts.task_code_needed())
         return
     note = " ".join(context.args[1:])
     if len(note) > MAX_NOTE_LENGTH:
-        await answer(
-            update,
-            _("The note is too long (at most {limit} characters).").format(limit=MAX_NOTE_LENGTH),
-        )
+        await answer(update, texts.note_too_long(MAX_NOTE_LENGTH))
         return
     await _report(update, context, code, note=note or None)
+
+
+async def _record(
+    session: AsyncSession,
+    context: BotContext,
+    task_id: int,
+    *,
+    note: str | None = None,
+    file_id: str | None = None,
+    file_name: str | None = None,
+    attach_only: bool = False,
+) -> ReportResult:
+    member = context.member
+    assert member is not None
+    return await report_done(
+        session,
+        member,
+        task_id,
+        now=context.app_ctx.now(),
+        note=note,
+        file_id=file_id,
+        file_name=file_name,
+        attach_only=attach_only,
+    )
+
+
+async def _tell(update: Update, task_id: int, result: ReportResult) -> None:
+    """Answers a report, a note or a file with a message of its own."""
+    if result.outcome is ReportOutcome.NOT_ALLOWED:
+        await refuse(update, texts.not_your_task(task_id))
+        return
+    assert result.task is not None
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await answer(update, texts.report_answer(result.outcome, task_id, result.task.title))
 
 
 async def _report(
@@ -179,57 +128,18 @@ async def _report(
     file_id: str | None = None,
     file_name: str | None = None,
     attach_only: bool = False,
-    toast: bool = False,
 ) -> ReportOutcome:
-    member = context.member
-    assert member is not None
-    ctx = context.app_ctx
-    async with ctx.session() as session:
-        result = await report_done(
+    async with context.app_ctx.session() as session:
+        result = await _record(
             session,
-            member,
+            context,
             task_id,
-            now=ctx.now(),
             note=note,
             file_id=file_id,
             file_name=file_name,
             attach_only=attach_only,
         )
-    if result.outcome is ReportOutcome.NOT_ALLOWED:
-        await refuse(
-            update, _("Task #{code} is not one of your unit's tasks.").format(code=task_id)
-        )
-        return result.outcome
-    assert result.task is not None
-    title = html.escape(result.task.title)
-    if toast and update.callback_query is not None:
-        # A press is answered by the press's own notice; the list is refreshed by the caller.
-        # Notes are attached with the 📎 button of the task in the list.
-        notices = {
-            ReportOutcome.DONE: _("✅ Recorded: task #{code} is done."),
-            ReportOutcome.ALREADY_DONE: _("Task #{code} was already reported as done."),
-        }
-        await update.callback_query.answer(notices[result.outcome].format(code=task_id))
-        return result.outcome
-    if result.outcome is ReportOutcome.DONE:
-        text = _(
-            "✅ Recorded: task #{code} “{title}” is done.\n"
-            "To add a note or a file, reply to this message."
-        ).format(code=task_id, title=title)
-    elif result.outcome is ReportOutcome.NOT_DONE:
-        text = _(
-            "Task #{code} is not reported as done yet, so nothing was attached. When it is "
-            "done, press its ✅ button or send /done {code} followed by your note."
-        ).format(code=task_id)
-    elif result.outcome is ReportOutcome.NOTE_ADDED:
-        text = _("📎 The note/file is attached to the report on task #{code}.").format(
-            code=task_id
-        )
-    else:
-        text = _("Task #{code} was already reported as done.").format(code=task_id)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    await answer(update, text)
+    await _tell(update, task_id, result)
     return result.outcome
 
 
@@ -238,13 +148,23 @@ async def done_button(update: Update, context: BotContext) -> None:
     """The ✅ button of a task: report it done, then refresh the list in place."""
     query = update.callback_query
     assert query is not None
-    values = await button_args(query, "done", 2)
-    if values is None:
+    pressed = await callbacks.parse_press(query, "tasks.done")
+    if pressed is None:
         return
-    task_id, page = values
-    outcome = await _report(update, context, task_id, toast=True)
-    if outcome is not ReportOutcome.NOT_ALLOWED:
-        await _refresh(query.message, context, page)
+    task_id, page = pressed[1]
+    async with context.app_ctx.session() as session:
+        result = await _record(session, context, task_id)
+        if result.outcome is ReportOutcome.NOT_ALLOWED:
+            refreshed = None
+        else:
+            refreshed = await _task_page(session, context, page)
+    if refreshed is None:
+        await refuse(update, texts.not_your_task(task_id))
+        return
+    # A press is answered by the press's own notice, and the list is refreshed. Notes are
+    # attached with the 📎 button of the task in the list.
+    await query.answer(texts.report_toast(result.outcome, task_id))
+    await _show(query.message, refreshed)
 
 
 @unit_member_required
@@ -253,34 +173,33 @@ async def reminder_done_button(update: Update, context: BotContext) -> None:
     ✅ and its button is gone."""
     query = update.callback_query
     assert query is not None
-    values = await button_args(query, "rd", 1)
-    if values is None:
+    pressed = await callbacks.parse_press(query, "reminder.done")
+    if pressed is None:
         return
-    outcome = await _report(update, context, values[0])
-    message = query.message
-    if outcome is ReportOutcome.NOT_ALLOWED or not isinstance(message, Message):
-        return
+    (task_id,) = pressed[1]
     member = context.member
-    assert member is not None and member.unit_id is not None
+    assert member is not None
+    message = query.message
     ctx = context.app_ctx
+    marked: MarkedDigest | None = None
     async with ctx.session() as session:
-        marked = await digest_after_report(
-            session,
-            member_id=member.id,
-            unit_id=member.unit_id,
-            language=member.language,
-            channel_message_id=message.message_id,
-            tz=ctx.settings.tz,
-        )
-    if marked is not None:
-        keyboard = [
-            [InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row]
-            for row in marked.buttons
-        ]
-        try:
-            await message.edit_text(
-                marked.text, reply_markup=InlineKeyboardMarkup(keyboard) if keyboard else None
+        result = await _record(session, context, task_id)
+        if result.outcome is not ReportOutcome.NOT_ALLOWED and isinstance(message, Message):
+            assert member.unit_id is not None
+            marked = await digest_after_report(
+                session,
+                member_id=member.id,
+                unit_id=member.unit_id,
+                language=member.language,
+                channel_message_id=message.message_id,
+                tz=ctx.settings.tz,
             )
+    await _tell(update, task_id, result)
+    if result.outcome is ReportOutcome.NOT_ALLOWED or not isinstance(message, Message):
+        return
+    if marked is not None:
+        try:
+            await message.edit_text(marked.text, reply_markup=callbacks.markup(marked.keyboard))
         except BadRequest as error:
             if "not modified" not in str(error).lower():
                 raise
@@ -304,28 +223,21 @@ async def undo_button(update: Update, context: BotContext) -> None:
     """The ↩️ button: take back a report made today by this unit."""
     query = update.callback_query
     assert query is not None
-    values = await button_args(query, "undo", 2)
-    if values is None:
+    pressed = await callbacks.parse_press(query, "tasks.undo")
+    if pressed is None:
         return
-    task_id, page = values
+    task_id, page = pressed[1]
     member = context.member
     assert member is not None
     ctx = context.app_ctx
     async with ctx.session() as session:
         result = await undo_done(session, member, task_id, now=ctx.now(), tz=ctx.settings.tz)
-    messages = {
-        ReportOutcome.UNDONE: _("↩️ The report on task #{code} is withdrawn; it is open again."),
-        ReportOutcome.NOT_DONE: _("Task #{code} is not reported as done."),
-        ReportOutcome.TOO_LATE: _(
-            "A report can only be withdrawn on the day it was made. Please contact the TĐKT "
-            "officer to correct task #{code}."
-        ),
-        ReportOutcome.NOT_ALLOWED: _("Task #{code} is not one of your unit's tasks."),
-    }
-    text = messages[result.outcome].format(code=task_id)
-    if result.outcome is ReportOutcome.UNDONE:
+        undone = result.outcome is ReportOutcome.UNDONE
+        refreshed = await _task_page(session, context, page) if undone else None
+    text = texts.undo_answer(result.outcome, task_id)
+    if refreshed is not None:
         await query.answer(text)
-        await _refresh(query.message, context, page)
+        await _show(query.message, refreshed)
     else:
         await query.answer(text, show_alert=True)
 
@@ -335,19 +247,22 @@ async def page_button(update: Update, context: BotContext) -> None:
     """The ◀️ / ▶️ buttons of the task list."""
     query = update.callback_query
     assert query is not None
-    values = await button_args(query, "tasks", 1)
-    if values is None:
+    pressed = await callbacks.parse_press(query, "tasks.page")
+    if pressed is None:
         return
+    (page,) = pressed[1]
+    async with context.app_ctx.session() as session:
+        refreshed = await _task_page(session, context, page)
     await query.answer()
-    await _refresh(query.message, context, values[0])
+    await _show(query.message, refreshed)
 
 
-async def _refresh(message: object, context: BotContext, page: int) -> None:
+async def _show(message: object, page: Reply) -> None:
+    """The task list message edited in place to `page`."""
     if not isinstance(message, Message):
         return
-    text, markup = await _task_page(context, page)
     try:
-        await message.edit_text(text, reply_markup=markup)
+        await message.edit_text(page.text, reply_markup=callbacks.markup(page.keyboard))
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
@@ -366,18 +281,16 @@ def _attachment(message: Message) -> Attachment | str:
     file_id = file_name = None
     if message.document is not None:
         if (message.document.file_size or 0) > MAX_FILE_BYTES:
-            return _("The file is too large (at most 20 MB).")
+            return texts.file_too_large()
         file_id, file_name = message.document.file_id, message.document.file_name
     elif message.photo:
         photo = message.photo[-1]
         file_id, file_name = photo.file_id, PHOTO_FILE_NAME
     note = message.text or message.caption
     if note and len(note) > MAX_NOTE_LENGTH:
-        return _("The note is too long (at most {limit} characters).").format(
-            limit=MAX_NOTE_LENGTH
-        )
+        return texts.note_too_long(MAX_NOTE_LENGTH)
     if not note and file_id is None:
-        return _("Please send the note as text, or a document or a photo.")
+        return texts.note_missing()
     return Attachment(note, file_id, file_name)
 
 
@@ -410,10 +323,7 @@ async def note_by_reply(update: Update, context: BotContext) -> None:
     assert message is not None and message.reply_to_message is not None
     codes = set(TASK_CODE.findall(message.reply_to_message.text or ""))
     if len(codes) != 1:
-        await answer(
-            update,
-            _("To attach a note, reply to the confirmation of one task, or send /done CODE note."),
-        )
+        await answer(update, texts.note_by_reply_unclear())
         return
     await _attach(update, context, int(codes.pop()))
 
@@ -423,28 +333,20 @@ async def note_button(update: Update, context: BotContext) -> None:
     """The 📎 button of a done task: the next message (text, document or photo) is its note."""
     query = update.callback_query
     assert query is not None
-    values = await button_args(query, "note", 1)
-    if values is None:
+    pressed = await callbacks.parse_press(query, "tasks.note")
+    if pressed is None:
         return
-    (task_id,) = values
+    (task_id,) = pressed[1]
     member = context.member
     assert member is not None
     async with context.app_ctx.session() as session:
         task = await reportable_task(session, member, task_id)
     if task is None:
-        await refuse(
-            update, _("Task #{code} is not one of your unit's tasks.").format(code=task_id)
-        )
+        await refuse(update, texts.not_your_task(task_id))
         return
     await set_pending(context, member, {"kind": PENDING_NOTE, "task_id": task_id})
     await query.answer()
-    await answer(
-        update,
-        _(
-            "Please send the note for task #{code} “{title}”: a text, or a document or a photo "
-            "with or without a caption. Send /cancel to stop."
-        ).format(code=task_id, title=html.escape(_shorten(task.title))),
-    )
+    await answer(update, texts.note_question(task_id, task.title))
 
 
 @on_pending(PENDING_NOTE)
@@ -455,13 +357,7 @@ async def note_answer(update: Update, context: BotContext) -> None:
     if member.unit_id is None or not isinstance(task_id, int):
         # Detached from the unit since pressing 📎: the question is dropped, and said so.
         await set_pending(context, member, None)
-        await answer(
-            update,
-            _(
-                "Your account is no longer attached to a unit, so nothing was attached. Please "
-                "contact the TĐKT officer."
-            ),
-        )
+        await answer(update, texts.note_without_unit())
         return
     if await _attach(update, context, task_id):
         await set_pending(context, member, None)
@@ -471,17 +367,20 @@ async def note_answer(update: Update, context: BotContext) -> None:
 async def cancel_note(update: Update, context: BotContext) -> None:
     assert context.member is not None
     await set_pending(context, context.member, None)
-    await answer(update, _("Cancelled. Nothing was attached."))
+    await answer(update, texts.note_cancelled())
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("tasks", show_tasks))
     application.add_handler(CommandHandler("done", done_command))
-    application.add_handler(CallbackQueryHandler(done_button, pattern=r"^done:"))
-    application.add_handler(CallbackQueryHandler(reminder_done_button, pattern=r"^rd:"))
-    application.add_handler(CallbackQueryHandler(undo_button, pattern=r"^undo:"))
-    application.add_handler(CallbackQueryHandler(page_button, pattern=r"^tasks:"))
-    application.add_handler(CallbackQueryHandler(note_button, pattern=r"^note:"))
+    for handler, action in (
+        (done_button, "tasks.done"),
+        (reminder_done_button, "reminder.done"),
+        (undo_button, "tasks.undo"),
+        (page_button, "tasks.page"),
+        (note_button, "tasks.note"),
+    ):
+        application.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(action)))
     replies_to_bot = (
         filters.REPLY
         & filters.ChatType.PRIVATE

@@ -3,7 +3,6 @@ queues the delivery report when a broadcast has nothing left to send."""
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 
@@ -13,56 +12,16 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.core.clock import Clock
-from bot.core.i18n import _, use_language
+from bot.core.i18n import use_language
 from bot.services import broadcasts as service
 from bot.services.outbox import NewMessage, enqueue
+from bot.texts.actions import keyboard_to_json
+from bot.texts.broadcasts import progress_text, report_keyboard, report_text
 from models import Broadcast, Member
 
 log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = 2.0
-NAMES_SHOWN = 50
-
-
-def progress_text(broadcast: Broadcast, counts: service.DeliveryCounts) -> str:
-    done = counts.sent + counts.failed + counts.unreachable
-    return _(
-        "📤 Sending guidance #{code}: {done}/{total} (delivered {sent}, not reached {missed})"
-    ).format(
-        code=broadcast.id,
-        done=done,
-        total=counts.total,
-        sent=counts.sent,
-        missed=counts.failed + counts.unreachable,
-    )
-
-
-def report_text(
-    broadcast: Broadcast, counts: service.DeliveryCounts, missed: list[tuple[str, str, str]]
-) -> str:
-    lines = [
-        _("<b>Delivery report: guidance #{code}</b>").format(code=broadcast.id),
-        _("Delivered: {sent}/{total}").format(sent=counts.sent, total=counts.total),
-        _("Failed: {count}").format(count=counts.failed),
-        _("Unreachable (blocked the bot): {count}").format(count=counts.unreachable),
-    ]
-    if missed:
-        lines.append(_("Not reached:"))
-        lines += [
-            f"• {html.escape(name)} ({html.escape(unit)})"
-            for name, unit, _status in missed[:NAMES_SHOWN]
-        ]
-        if len(missed) > NAMES_SHOWN:
-            lines.append(_("… and {n} more").format(n=len(missed) - NAMES_SHOWN))
-    return "\n".join(lines)
-
-
-def report_buttons(broadcast_id: int, resend_round: int) -> list[list[dict[str, str]]]:
-    """The report's buttons; Resend carries its round, so pressing it twice resends once."""
-    return [
-        [{"text": _("Who has not acknowledged?"), "data": f"bc:w:{broadcast_id}"}],
-        [{"text": _("🔁 Resend to them"), "data": f"bc:r:{broadcast_id}:{resend_round}"}],
-    ]
 
 
 class BroadcastMonitor:
@@ -95,6 +54,7 @@ class BroadcastMonitor:
                     missed = await service.not_reached(session, broadcast.id)
                     resend_round = await service.next_resend_round(session, broadcast.id)
                     with use_language(language):
+                        buttons = keyboard_to_json(report_keyboard(broadcast.id, resend_round))
                         if officer is not None:
                             await enqueue(
                                 session,
@@ -103,9 +63,9 @@ class BroadcastMonitor:
                                         f"broadcast-report:{broadcast.id}:{broadcast.reported_at}",
                                         "broadcast-report",
                                         officer.telegram_id,
-                                        report_text(broadcast, counts, missed),
+                                        report_text(broadcast.id, counts, missed),
                                         officer.id,
-                                        report_buttons(broadcast.id, resend_round),
+                                        buttons,
                                     )
                                 ],
                                 now=self.clock.now(),
@@ -114,10 +74,10 @@ class BroadcastMonitor:
                         # Done and its report in one transaction: a failure in between leaves
                         # the broadcast sending, and the next pass reports it.
                         await session.commit()
-                        await self._edit(broadcast, progress_text(broadcast, counts))
+                        await self._edit(broadcast, progress_text(broadcast.id, counts))
                 elif time.monotonic() - self._last_edit.get(broadcast.id, 0) >= EDIT_INTERVAL:
                     with use_language(language):
-                        await self._edit(broadcast, progress_text(broadcast, counts))
+                        await self._edit(broadcast, progress_text(broadcast.id, counts))
         return queued
 
     async def _edit(self, broadcast: Broadcast, text: str) -> None:

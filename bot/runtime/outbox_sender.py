@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -33,6 +33,8 @@ from bot.core.clock import Clock
 from bot.core.db import DATABASE_MISTAKES, DATABASE_UNAVAILABLE
 from bot.services import outbox
 from bot.services.notices import report_unreachable
+from bot.texts.actions import keyboard_from_json
+from handlers import callbacks
 from models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -336,7 +338,12 @@ class OutboxSender:
             stats.sent += 1
 
     async def _send(self, message: OutboxMessage) -> Message:
-        markup = _markup(message.buttons)
+        try:
+            markup = callbacks.markup(keyboard_from_json(message.buttons))
+        except (ValueError, KeyError, TypeError) as error:
+            # A button the table refuses (an unknown action, an argument out of range): as
+            # Telegram refuses bad callback data, the message fails instead of being retried.
+            raise BadRequest(f"Button refused by the button table: {error!r}") from error
         if message.file_kind == "photo" and message.file_id:
             return await self.bot.send_photo(
                 message.chat_id,
@@ -397,17 +404,6 @@ class OutboxSender:
             except TimeoutError:
                 pass
             self._wake.clear()
-
-
-def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(button["text"], callback_data=button["data"]) for button in row]
-            for row in buttons
-        ]
-    )
 
 
 def _seconds(value: object) -> float:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import enum
 import html
 import re
-import textwrap
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,10 +13,12 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.i18n import _, use_language
+from bot.core.i18n import use_language
 from bot.services import audit
 from bot.services.outbox import NewMessage, enqueue
 from bot.services.progress import plan_progress
+from bot.texts.actions import keyboard_to_json
+from bot.texts.broadcasts import ack_keyboard, recipient_text
 from models import (
     HEAD_ROLES,
     Audience,
@@ -71,9 +72,6 @@ async def create_draft(
 
 
 def _visible(text: str) -> str:
-    import html
-    import re
-
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
@@ -133,21 +131,6 @@ async def units_without_recipients(
     return [unit for unit in await session.scalars(query) if unit.id not in reached]
 
 
-TITLE_LENGTH = 60
-
-
-def broadcast_title(broadcast: Broadcast) -> str:
-    """A short plain-text title: the first line of the text or caption, else the file name."""
-    plain = html.unescape(re.sub(r"<[^>]*>", "", broadcast.text or ""))
-    first = next((line.strip() for line in plain.splitlines() if line.strip()), "")
-    title = first or (broadcast.file_name or "")
-    if len(title) <= TITLE_LENGTH:
-        return title
-    short = textwrap.shorten(title, TITLE_LENGTH, placeholder=" …")
-    # Cut between words; a first word longer than the title (a link) is cut inside.
-    return short if short != "…" else title[: TITLE_LENGTH - 1] + "…"
-
-
 async def set_audience(
     session: AsyncSession, broadcast: Broadcast, audience: Audience, args: dict[str, Any]
 ) -> None:
@@ -164,15 +147,6 @@ async def units_by_codes(session: AsyncSession, codes: list[str]) -> tuple[list[
     return units, [code for code in wanted if code not in found]
 
 
-def ack_button(broadcast_id: int) -> list[list[dict[str, str]]]:
-    return [[{"text": _("✅ Received"), "data": f"ack:{broadcast_id}"}]]
-
-
-def recipient_text(broadcast: Broadcast) -> str:
-    header = _("<b>📢 Guidance from the TĐKT officer</b>")
-    return f"{header}\n\n{broadcast.text}" if broadcast.text else header
-
-
 async def confirm(
     session: AsyncSession,
     broadcast: Broadcast,
@@ -186,7 +160,7 @@ async def confirm(
     """Queues one copy per recipient (at most once, also when confirmed twice)."""
     claimed = await session.execute(
         update(Broadcast)
-        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT.value)
+        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT)
         .values(
             status=BroadcastStatus.SENDING.value,
             confirmed_at=now,
@@ -200,7 +174,7 @@ async def confirm(
     recipients = await audience_members(
         session, Audience(broadcast.audience or Audience.ALL), broadcast.audience_args or {}, today
     )
-    texts: dict[str, tuple[str, list[list[dict[str, str]]]]] = {}
+    texts: dict[str, tuple[str, list[list[dict[str, Any]]]]] = {}
     # In slices, so that the rows being written at any moment stay a few megabytes.
     for start in range(0, len(recipients), CONFIRM_SLICE):
         part = recipients[start : start + CONFIRM_SLICE]
@@ -211,8 +185,8 @@ async def confirm(
             if recipient.language not in texts:
                 with use_language(recipient.language):
                     texts[recipient.language] = (
-                        recipient_text(broadcast),
-                        ack_button(broadcast.id),
+                        recipient_text(broadcast.text),
+                        keyboard_to_json(ack_keyboard(broadcast.id)),
                     )
             text, buttons = texts[recipient.language]
             messages.append(
@@ -278,11 +252,11 @@ async def delivery_counts(session: AsyncSession, broadcast_id: int) -> DeliveryC
     for status, number, acknowledged in rows.all():
         counts.total += number
         counts.acknowledged += acknowledged
-        if status == OutboxStatus.SENT.value:
+        if status == OutboxStatus.SENT:
             counts.sent += number
-        elif status == OutboxStatus.FAILED.value:
+        elif status == OutboxStatus.FAILED:
             counts.failed += number
-        elif status in (OutboxStatus.UNREACHABLE.value, None):
+        elif status in (OutboxStatus.UNREACHABLE, None):
             counts.unreachable += number  # None: known to have blocked the bot already
         else:
             counts.pending += number
@@ -300,11 +274,7 @@ async def not_reached(session: AsyncSession, broadcast_id: int) -> list[tuple[st
         .where(
             BroadcastRecipient.broadcast_id == broadcast_id,
             (OutboxMessage.status.is_(None))
-            | (
-                OutboxMessage.status.in_(
-                    (OutboxStatus.FAILED.value, OutboxStatus.UNREACHABLE.value)
-                )
-            ),
+            | (OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.UNREACHABLE))),
         )
         .order_by(Unit.name, Member.full_name)
     )
@@ -323,7 +293,7 @@ async def finish_if_done(session: AsyncSession, broadcast_id: int, *, now: datet
         return False
     result = await session.execute(
         update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING.value)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
         .values(status=BroadcastStatus.DONE.value, reported_at=now)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
@@ -331,9 +301,7 @@ async def finish_if_done(session: AsyncSession, broadcast_id: int, *, now: datet
 
 async def sending_broadcasts(session: AsyncSession) -> list[Broadcast]:
     return list(
-        await session.scalars(
-            select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING.value)
-        )
+        await session.scalars(select(Broadcast).where(Broadcast.status == BroadcastStatus.SENDING))
     )
 
 
@@ -435,12 +403,12 @@ async def resend_unacknowledged(
     messages = []
     for recipient, member, status in rows.all():
         if recipient.resent >= round_ or status in (
-            OutboxStatus.PENDING.value,
-            OutboxStatus.SENDING.value,
+            OutboxStatus.PENDING,
+            OutboxStatus.SENDING,
         ):
             result.on_the_way += 1
             continue
-        if status == OutboxStatus.FAILED.value:
+        if status == OutboxStatus.FAILED:
             continue
         key = f"broadcast:{broadcast.id}:{member.id}:resend:{round_}"
         wanted.append((recipient, key))
@@ -450,9 +418,9 @@ async def resend_unacknowledged(
                     key,
                     "broadcast",
                     member.telegram_id,
-                    recipient_text(broadcast),
+                    recipient_text(broadcast.text),
                     member.id,
-                    ack_button(broadcast.id),
+                    keyboard_to_json(ack_keyboard(broadcast.id)),
                     broadcast.file_kind,
                     broadcast.file_id,
                 )
@@ -485,9 +453,7 @@ async def recent_broadcasts(session: AsyncSession, limit: int = 5) -> list[Broad
     return list(
         await session.scalars(
             select(Broadcast)
-            .where(
-                Broadcast.status.in_((BroadcastStatus.SENDING.value, BroadcastStatus.DONE.value))
-            )
+            .where(Broadcast.status.in_((BroadcastStatus.SENDING, BroadcastStatus.DONE)))
             .order_by(Broadcast.id.desc())
             .limit(limit)
         )
@@ -500,7 +466,7 @@ async def cancel_draft(
     """Drops a draft nothing was sent of; False when it was sent or cancelled meanwhile."""
     result = await session.execute(
         update(Broadcast)
-        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT.value)
+        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT)
         .values(status=BroadcastStatus.CANCELLED.value)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]

@@ -4,7 +4,6 @@ sent (kept in the outbox), so every press gives the same text whatever the clien
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -12,63 +11,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.i18n import _, format_date, use_language
-from bot.services.outbox import Buttons
+from bot.texts.actions import RAW, Action, Keyboard, keyboard_from_json
+from bot.texts.reminders import mark_done_lines
 from models import OutboxMessage, ReminderKind, ReminderLog, TaskReport
-
-# A task's line in a digest: "⏳ <b>#12</b> Title" (⚠️ when overdue), then its deadline line.
-_TASK_LINE = re.compile(r"^(?P<icon>⏳|⚠️) <b>#(?P<task>\d+)</b> ")
-DONE_ICON = "✅"
 
 
 @dataclass
 class MarkedDigest:
     text: str
-    buttons: Buttons
-
-
-def _deadline_line(language: str) -> tuple[re.Pattern[str], str]:
-    """The digest's "Deadline: {date} ({status})" line in `language`, as a pattern, and the
-    status a done task gets ("done on {date}")."""
-    with use_language(language):
-        template = _("Deadline: {date} ({status})")
-        done_on = _("done on {date}")
-    before, rest = template.split("{date}", 1)
-    middle, after = rest.split("{status}", 1)
-    pattern = re.compile(
-        "^"
-        + re.escape(before)
-        + "(?P<date>[^\n]*?)"
-        + re.escape(middle)
-        + "(?P<status>[^\n]*)"
-        + re.escape(after)
-        + "$"
-    )
-    return pattern, done_on
-
-
-def mark_done_lines(text: str, done: dict[int, date], language: str) -> str:
-    """`text` with the lines of the tasks in `done` (task id → the day it was done) marked."""
-    pattern, done_on = _deadline_line(language)
-    lines = text.split("\n")
-    marking: int | None = None
-    for index, line in enumerate(lines):
-        match = _TASK_LINE.match(line)
-        if match:
-            task_id = int(match["task"])
-            marking = task_id if task_id in done else None
-            if marking is not None:
-                lines[index] = DONE_ICON + line[match.end("icon") :]
-            continue
-        if marking is not None:
-            deadline = pattern.match(line)
-            if deadline is not None:
-                with use_language(language):
-                    status = done_on.format(date=format_date(done[marking]))
-                start, end = deadline.span("status")
-                lines[index] = line[:start] + status + line[end:]
-            marking = None
-    return "\n".join(lines)
+    keyboard: Keyboard
 
 
 async def digest_after_report(
@@ -88,7 +39,7 @@ async def digest_after_report(
             .join(ReminderLog, ReminderLog.outbox_id == OutboxMessage.id)
             .where(
                 ReminderLog.member_id == member_id,
-                ReminderLog.kind == ReminderKind.DIGEST.value,
+                ReminderLog.kind == ReminderKind.DIGEST,
                 OutboxMessage.channel_message_id == channel_message_id,
             )
         )
@@ -109,8 +60,16 @@ async def digest_after_report(
         ).all()
         if done_at is not None
     }
-    pressed = {f"rd:{task_id}" for task_id in done}
-    rows = [
-        [button for button in line if button.get("data") not in pressed] for line in buttons or []
-    ]
+    rows = [[a for a in row if not _reports(a, done)] for row in keyboard_from_json(buttons)]
     return MarkedDigest(mark_done_lines(text, done, language), [row for row in rows if row])
+
+
+def _reports(action: Action, done: dict[int, date]) -> bool:
+    """Whether this is the ✅ button of a task in `done` (also as queued by older versions,
+    with its callback data `rd:ID` stored as it was)."""
+    if action.name == "reminder.done":
+        return action.args[0] in done
+    if action.name == RAW:
+        head, _colon, task = str(action.args[0]).partition(":")
+        return head == "rd" and task.isdigit() and int(task) in done
+    return False

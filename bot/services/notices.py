@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.i18n import _, format_date, use_language
+from bot.core.i18n import use_language
 from bot.services.members import active_officers
 from bot.services.nomination_labels import number_of
 from bot.services.outbox import NewMessage, enqueue
+from bot.texts.reminders import (
+    DecisionFacts,
+    decision_notice,
+    draft_expired_notice,
+    round_open_notice,
+    unreachable_notice,
+)
 from models import (
     Member,
     Nomination,
     NominationRound,
-    NominationStatus,
     ReminderKind,
     Role,
     Unit,
@@ -31,12 +36,8 @@ async def report_unreachable(session: AsyncSession, member: Member, *, now: date
         if officer.id == member.id:
             continue
         with use_language(officer.language):
-            text = _(
-                "⚠️ {name} ({unit}) has blocked the bot or left Telegram and no longer "
-                "receives reminders. Please contact them directly."
-            ).format(
-                name=html.escape(member.full_name or str(member.telegram_id)),
-                unit=html.escape(unit.name if unit else "—"),
+            text = unreachable_notice(
+                member.full_name or str(member.telegram_id), unit.name if unit else "—"
             )
         messages.append(
             NewMessage(
@@ -55,31 +56,15 @@ async def report_unreachable(session: AsyncSession, member: Member, *, now: date
 def decision_text(nomination: Nomination, language: str) -> str:
     """What the submitting unit head reads about the officer's decision, in their language."""
     with use_language(language):
-        award = nomination.award_form.name(language) if nomination.award_form else "—"
-        subject = _("Nomination #{code}: {nominee} — {award}").format(
-            code=number_of(nomination),
-            nominee=html.escape(nomination.nominee_name or ""),
-            award=html.escape(award),
-        )
-        reason = html.escape(nomination.decision_reason or "")
-        # The officer's review is not the Council's decision, nor the award itself: say
-        # what happened and what comes next.
-        if nomination.status == NominationStatus.APPROVED.value:
-            body = _(
-                "✅ The TĐKT officer has reviewed this nomination and agreed to put it to the "
-                "competent authority for a decision."
+        return decision_notice(
+            DecisionFacts(
+                number=str(number_of(nomination)),
+                nominee_name=nomination.nominee_name,
+                award_name=nomination.award_form.name(language) if nomination.award_form else None,
+                status=nomination.status,
+                reason=nomination.decision_reason,
             )
-        elif nomination.status == NominationStatus.REJECTED.value:
-            body = _(
-                "❌ After review, the TĐKT officer has not accepted this nomination. "
-                "Reason: {reason}"
-            ).format(reason=reason)
-        else:
-            body = _(
-                "↩️ The nomination is returned for revision. Reason: {reason}\n"
-                "Please edit and resubmit it with /nominations."
-            ).format(reason=reason)
-        return f"<b>{subject}</b>\n{body}"
+        )
 
 
 async def queue_decision_notice(
@@ -109,10 +94,7 @@ async def notify_expired_drafts(
     messages = []
     for member, draft_id in members:
         with use_language(member.language):
-            text = _(
-                "Your unfinished nomination was closed after a long time without an answer; "
-                "nothing was submitted. Send /nominate to start again."
-            )
+            text = draft_expired_notice()
         messages.append(
             NewMessage(
                 f"draft-expired:{draft_id}", "draft-expired", member.telegram_id, text, member.id
@@ -132,7 +114,7 @@ async def queue_round_notices(
             select(Member.id, Member.telegram_id, Member.language)
             .join(Unit, Unit.id == Member.unit_id)
             .where(
-                Member.role == Role.HEAD.value,
+                Member.role == Role.HEAD,
                 Member.active.is_(True),
                 Member.reachable.is_(True),
                 Unit.active.is_(True),
@@ -145,20 +127,8 @@ async def queue_round_notices(
     for member_id, chat_id, language in heads:
         if language not in texts:
             with use_language(language):
-                text = (
-                    _(
-                        "<b>The nomination round “{title}” is open again</b> until {date}. "
-                        "Nominations filed with /nominate until then go into this round."
-                    )
-                    if reopened
-                    else _(
-                        "<b>A nomination round is open: “{title}”</b>\nDeadline: {date}. "
-                        "Nominations filed with /nominate until then go into this round; "
-                        "/nominations lists your unit's."
-                    )
-                )
-                texts[language] = text.format(
-                    title=html.escape(round_.title), date=format_date(round_.deadline)
+                texts[language] = round_open_notice(
+                    round_.title, round_.deadline, reopened=reopened
                 )
         kind = "round-reopened" if reopened else "round-opened"
         messages.append(

@@ -88,7 +88,7 @@ async def claim_due(
         await session.scalars(
             select(OutboxMessage.id)
             .where(
-                OutboxMessage.status == OutboxStatus.PENDING.value,
+                OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.not_before <= now,
             )
             .order_by(OutboxMessage.id)
@@ -101,7 +101,7 @@ async def claim_due(
         return []
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING.value)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.SENDING.value, claimed_at=now, claimed_by=worker)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
@@ -116,7 +116,7 @@ async def release_stale_claims(session: AsyncSession, *, now: datetime) -> int:
     result = await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.status == OutboxStatus.SENDING.value,
+            OutboxMessage.status == OutboxStatus.SENDING,
             OutboxMessage.claimed_at < now - CLAIM_LEASE,
         )
         .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
@@ -130,7 +130,7 @@ async def claiming_workers(session: AsyncSession) -> list[str]:
     workers = await session.scalars(
         select(OutboxMessage.claimed_by)
         .where(
-            OutboxMessage.status == OutboxStatus.SENDING.value,
+            OutboxMessage.status == OutboxStatus.SENDING,
             OutboxMessage.claimed_by.is_not(None),
         )
         .distinct()
@@ -145,7 +145,7 @@ async def release_claims_of(session: AsyncSession, workers: Sequence[str]) -> in
     result = await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.status == OutboxStatus.SENDING.value,
+            OutboxMessage.status == OutboxStatus.SENDING,
             OutboxMessage.claimed_by.in_(list(workers)),
         )
         .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
@@ -162,7 +162,7 @@ async def release_own_claims(
         update(OutboxMessage)
         .where(
             OutboxMessage.id.in_(list(message_ids)),
-            OutboxMessage.status == OutboxStatus.SENDING.value,
+            OutboxMessage.status == OutboxStatus.SENDING,
             OutboxMessage.claimed_by == worker,
         )
         .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
