@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.i18n import _, format_date, ngettext
+from bot.runtime.context import wake_sender
 from bot.services import broadcasts as service
 from bot.services.broadcasts import DraftProblem
 from handlers.common import (
@@ -349,9 +350,7 @@ def _resend_text(code: int, resent: service.ResendResult) -> str:
 
 
 def _wake(context: BotContext) -> None:
-    sender = context.application.bot_data.get("outbox_sender")
-    if sender is not None:
-        sender.wake()
+    wake_sender(context.application)
 
 
 async def _drop_keyboard(message: object) -> None:

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.context import AppContext
 from bot.core.i18n import _, normalise_language, set_language
+from bot.runtime.context import app_context as runtime_context
 from bot.services.members import Sender, identify, vietnamese_name
 from handlers.callbacks import MAX_ID, decimal_id
 from handlers.menu import publish_member_commands
@@ -30,14 +31,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     @property
     def app_ctx(self) -> AppContext:
-        return self.application.bot_data["app_ctx"]  # type: ignore[no-any-return]
+        return runtime_context(self.application)
 
 
 Handler = Callable[[Update, BotContext], Awaitable[Any]]
 
 
 def app_context(application: Application[Any, Any, Any, Any, Any, Any]) -> AppContext:
-    return application.bot_data["app_ctx"]  # type: ignore[no-any-return]
+    return runtime_context(application)
 
 
 def sender_of(update: Update) -> Sender | None:

@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.core.i18n import _
+from bot.runtime.context import wake_sender
 from bot.services import nominations as service
 from bot.services.nomination_labels import nomination_card, number_of
 from bot.services.nominations import DecideOutcome, Decision
@@ -192,9 +193,7 @@ async def _decide(
     if result.outcome is DecideOutcome.ALREADY_DECIDED:
         await answer(update, _("This nomination has already been decided."))
         return
-    sender = context.application.bot_data.get("outbox_sender")
-    if sender is not None:
-        sender.wake()
+    wake_sender(context.application)
     texts = {
         Decision.APPROVE: _("✅ Nomination #{code} is approved; the unit is told."),
         Decision.REJECT: _("❌ Nomination #{code} is not accepted; the unit is told why."),
