@@ -55,7 +55,8 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # The builder's type parameters would need the rate limiter's from the start.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     # Replies and getUpdates each get their own pool, as python-telegram-bot requires.
     builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connections=1))
     application = builder.build()

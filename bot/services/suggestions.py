@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.i18n import _, use_language
 from bot.services.eligibility import RuleSet, Verdict, achievement_year, evaluate, load_history
 from bot.services.outbox import NewMessage, enqueue
-from models import AwardForm, AwardRecord, Member, Role, Unit, YearRating
+from models import AwardForm, AwardRecord, Member, Role, Target, Unit, YearRating
 
 # The higher titles worth suggesting: those that need years of history to reach.
 HIGHER = {
@@ -61,7 +61,7 @@ async def find_suggestions(
     for (unit_id, key), (source, source_id, name, position) in sorted(people.items()):
         if unit_id not in active:
             continue
-        target = "individual" if key else "collective"
+        target = Target.INDIVIDUAL if key else Target.COLLECTIVE
         history = await load_history(session, unit_id=unit_id, person_name=name if key else None)
         for code in HIGHER[target]:
             form = forms.get((code, target))
