@@ -50,11 +50,14 @@ run: setup .env
 
 test: setup-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
+# mypy reads its settings (which folders, which are strict) from pyproject.toml.
 lint: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Benchmarks at national scale (about 15 minutes; the 15,000-recipient broadcast alone takes
 # over 8 at Telegram's 30 messages a second). Smaller: make bench BENCH_ARGS="--units 1000".

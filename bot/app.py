@@ -16,6 +16,7 @@ from bot.core.db import make_engine, make_sessionmaker
 from bot.core.i18n import set_default_language
 from bot.runtime.aiohttp_request import AiohttpRequest, make_bot
 from bot.runtime.broadcast_monitor import BroadcastMonitor
+from bot.runtime.context import Runtime, attach, runtime_of
 from bot.runtime.errors import on_error
 from bot.runtime.outbox_sender import OutboxSender
 from bot.runtime.reminder_jobs import schedule_reminders
@@ -54,7 +55,8 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # The builder's type parameters would need the rate limiter's from the start.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     # Replies and getUpdates each get their own pool, as python-telegram-bot requires.
     builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connections=1))
     application = builder.build()
@@ -65,25 +67,24 @@ def build_application(
         sessionmaker=make_sessionmaker(engine),
         clock=clock or SystemClock(),
     )
-    application.bot_data["app_ctx"] = ctx
     # The sender has its own Bot and connection pool, so that long broadcasts never hold up
     # replies, and no client-side rate limiter that would swallow its 429s.
-    application.bot_data["outbox_sender"] = OutboxSender(
+    sender = OutboxSender(
         make_bot(settings),
         ctx.sessionmaker,
         ctx.clock,
         per_second=settings.send_per_second,
     )
-    sender: OutboxSender = application.bot_data["outbox_sender"]
     sender.after_batch = BroadcastMonitor(sender.bot, ctx.sessionmaker, ctx.clock)
-    application.bot_data["background"] = background
+    attach(application, Runtime(ctx=ctx, outbox_sender=sender, background=background))
     register_all(application)
     application.add_error_handler(on_error)
     return application
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    ctx: AppContext = application.bot_data["app_ctx"]
+    runtime = runtime_of(application)
+    ctx = runtime.ctx
     await publish_default_commands(application.bot, ctx.settings.language)
     async with ctx.session() as session:
         # The configured officers are authoritative: whatever was done from Telegram, each
@@ -97,22 +98,21 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         officers = await active_officers(session)
     for officer in officers:
         await publish_member_commands(application.bot, officer)
-    sender: OutboxSender = application.bot_data["outbox_sender"]
+    sender = runtime.outbox_sender
     await sender.bot.initialize()
-    if application.bot_data["background"]:
+    if runtime.background:
         sender.start()
         schedule_reminders(application)
     log.info("tdkt-bot started as @%s", application.bot.username)
 
 
 async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    sender: OutboxSender = application.bot_data["outbox_sender"]
-    await sender.stop()
+    await runtime_of(application).outbox_sender.stop()
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    ctx: AppContext = application.bot_data["app_ctx"]
-    sender: OutboxSender = application.bot_data["outbox_sender"]
+    runtime = runtime_of(application)
+    sender = runtime.outbox_sender
     await sender.stop()
     await sender.bot.shutdown()
-    await ctx.engine.dispose()
+    await runtime.ctx.engine.dispose()

@@ -594,7 +594,7 @@ def cmd_import_ratings(settings: Settings, args: argparse.Namespace) -> int:
 def _import_history(
     settings: Settings,
     path: Path,
-    read: Callable[[Path], list[object]],
+    read: Callable[[Path], Sequence[object]],
     store: Callable[..., Awaitable[object]],
     what: str,
 ) -> int:
@@ -836,10 +836,10 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     async def work(session: object) -> int:
         try:
             code = await create_invite(
-                session,
+                session,  # type: ignore[arg-type]
                 args.unit_code,
                 Role(args.role),
-                now=now,  # type: ignore[arg-type]
+                now=now,
                 ttl=ttl,
             )
         except UnknownUnit as error:
@@ -979,6 +979,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.clock import SystemClock
     from bot.core.i18n import current_language
     from bot.services.report_files import (
+        ReportFiles,
         audit_files,
         nomination_files,
         progress_files,
@@ -995,12 +996,13 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         raise UserError(_("Folder not found: {path}").format(path=out.parent))
     if args.what == "dossier":
         return _export_dossier(settings, args, out)
-    build = {
+    builders: dict[str, Callable[..., Awaitable[ReportFiles]]] = {
         "nominations": nomination_files,
         "progress": progress_files,
         "audit": audit_files,
         "suggestions": suggestion_files,
-    }[args.what]
+    }
+    build = builders[args.what]
     scope = _nomination_scope(args)
 
     async def work(session: object) -> int:
@@ -1018,7 +1020,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             files = await build(
                 session,
                 now=SystemClock().now(),
-                tz=settings.tz,  # type: ignore[arg-type]
+                tz=settings.tz,
                 language=current_language(),
                 authority=settings.authority,
                 **extra,

@@ -9,6 +9,7 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.runtime.context import wake_sender
 from bot.services import broadcasts as service
 from bot.services.broadcasts import DraftProblem
 from bot.texts import broadcasts as texts
@@ -278,9 +279,7 @@ async def _send(update: Update, context: BotContext, broadcast_id: int) -> None:
 
 
 def _wake(context: BotContext) -> None:
-    sender = context.application.bot_data.get("outbox_sender")
-    if sender is not None:
-        sender.wake()
+    wake_sender(context.application)
 
 
 async def _drop_keyboard(message: object) -> None:

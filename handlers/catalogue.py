@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.core.i18n import current_language
+from bot.runtime.context import wake_sender
 from bot.services import awards as award_service
 from bot.services import nominations as nomination_service
 from bot.services.awards import AwardChange
@@ -139,9 +140,7 @@ async def nomination_round(update: Update, context: BotContext) -> None:
 
 def _wake_sender(context: BotContext) -> None:
     """The round's notices are in the outbox: send them now rather than at the next poll."""
-    sender = context.application.bot_data.get("outbox_sender")
-    if sender is not None:
-        sender.wake()
+    wake_sender(context.application)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

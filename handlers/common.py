@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import CallbackQuery, Update
@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.context import AppContext
 from bot.core.i18n import _, normalise_language, set_language
+from bot.runtime.context import app_context as runtime_context
 from bot.services.members import Sender, identify, vietnamese_name
 from bot.texts.actions import Message as TextMessage
 from handlers import callbacks
@@ -32,14 +33,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     @property
     def app_ctx(self) -> AppContext:
-        return self.application.bot_data["app_ctx"]  # type: ignore[no-any-return]
+        return runtime_context(self.application)
 
 
-Handler = Callable[[Update, BotContext], Awaitable[Any]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 
 
 def app_context(application: Application[Any, Any, Any, Any, Any, Any]) -> AppContext:
-    return application.bot_data["app_ctx"]  # type: ignore[no-any-return]
+    return runtime_context(application)
 
 
 def sender_of(update: Update) -> Sender | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Awaitable, Callable
 
 from telegram import InputFile, Message, Update
 from telegram.error import BadRequest
@@ -31,13 +32,14 @@ async def export(update: Update, context: BotContext) -> None:
         return
     # Imported here: openpyxl and python-docx are heavy and only exports need them.
     from bot.services.report_files import (
+        ReportFiles,
         audit_files,
         nomination_files,
         progress_files,
         suggestion_files,
     )
 
-    builders = {
+    builders: dict[str, Callable[..., Awaitable[ReportFiles]]] = {
         "nominations": nomination_files,
         "progress": progress_files,
         "audit": audit_files,
@@ -62,7 +64,7 @@ async def export(update: Update, context: BotContext) -> None:
                 tz=ctx.settings.tz,
                 language=current_language(),
                 authority=ctx.settings.authority,
-                **extra,  # type: ignore[arg-type]
+                **extra,
             )
     except RulesError as error:  # a province's rule file that cannot be read
         await answer(update, html.escape(rules_error_text(error)))

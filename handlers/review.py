@@ -9,6 +9,7 @@ from telegram import Chat, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.runtime.context import wake_sender
 from bot.services.nomination_labels import number_of
 from bot.services.nominations.common import get_nomination
 from bot.services.nominations.review import DecideOutcome, Decision, decide, next_for_review
@@ -154,9 +155,7 @@ async def _decide(
     if result.outcome is DecideOutcome.ALREADY_DECIDED:
         await answer(update, texts.already_decided_text())
         return
-    sender = context.application.bot_data.get("outbox_sender")
-    if sender is not None:
-        sender.wake()
+    wake_sender(context.application)
     assert result.nomination is not None
     await answer(update, texts.decided_text(decision, number_of(result.nomination)))
     await _show_next(update, context, after_id=nomination_id)

@@ -3,7 +3,9 @@ string types that PostgreSQL can always store."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import DateTime, MetaData, String, Text
 from sqlalchemy.engine import Dialect
@@ -44,6 +46,35 @@ class CleanText(TypeDecorator[str]):
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return _without_nul(value)
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+class EnumString(TypeDecorator[E]):
+    """A StrEnum stored as VARCHAR of its value, exactly as a plain string column (no
+    constraint, no native enum): rows read back as members, plain strings bind as members."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return self.enum_class(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        if value is None:
+            return None
+        return self.enum_class(value)
+
+    @property
+    def python_type(self) -> type[E]:
+        return self.enum_class
 
 
 class UTCDateTime(TypeDecorator[datetime]):

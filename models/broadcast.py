@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, CleanString, CleanText, UTCDateTime
+from models.base import Base, CleanString, CleanText, EnumString, UTCDateTime
 
 
 class Audience(enum.StrEnum):
@@ -37,9 +37,11 @@ class Broadcast(Base):
     file_kind: Mapped[str | None] = mapped_column(CleanString(20))  # document | photo
     file_id: Mapped[str | None] = mapped_column(CleanString(300))
     file_name: Mapped[str | None] = mapped_column(CleanString(300))
-    audience: Mapped[str | None] = mapped_column(CleanString(20))
+    audience: Mapped[Audience | None] = mapped_column(EnumString(Audience, 20))
     audience_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(CleanString(20), default=BroadcastStatus.DRAFT.value)
+    status: Mapped[BroadcastStatus] = mapped_column(
+        EnumString(BroadcastStatus, 20), default=BroadcastStatus.DRAFT
+    )
     # The officer's chat and the message updated with progress while it sends.
     status_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     status_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, CleanString, UTCDateTime
+from models.base import Base, CleanString, EnumString, UTCDateTime
 
 
 class UnitKind(enum.StrEnum):
@@ -41,8 +41,8 @@ class Role(enum.StrEnum):
 
 
 # The roles that make a member an officer, and those that make them their unit's head.
-OFFICER_ROLES = (Role.OFFICER.value, Role.BOTH.value)
-HEAD_ROLES = (Role.HEAD.value, Role.BOTH.value)
+OFFICER_ROLES = (Role.OFFICER, Role.BOTH)
+HEAD_ROLES = (Role.HEAD, Role.BOTH)
 
 
 class Cluster(Base):
@@ -66,7 +66,7 @@ class Unit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(CleanString(50), unique=True)
     name: Mapped[str] = mapped_column(CleanString(300))
-    kind: Mapped[str] = mapped_column(CleanString(20), default=UnitKind.OTHER.value)
+    kind: Mapped[UnitKind] = mapped_column(EnumString(UnitKind, 20), default=UnitKind.OTHER)
     cluster_id: Mapped[int | None] = mapped_column(
         ForeignKey("clusters.id", ondelete="SET NULL"), index=True
     )
@@ -85,7 +85,7 @@ class Member(Base):
     full_name: Mapped[str] = mapped_column(CleanString(300), default="")
     username: Mapped[str | None] = mapped_column(CleanString(100))
     language: Mapped[str] = mapped_column(CleanString(5), default="vi")
-    role: Mapped[str] = mapped_column(CleanString(10), default=Role.HEAD.value)
+    role: Mapped[Role] = mapped_column(EnumString(Role, 10), default=Role.HEAD)
     unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("units.id", ondelete="SET NULL"), index=True
     )
@@ -116,7 +116,7 @@ class Invite(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(CleanString(64), unique=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(CleanString(10), default=Role.HEAD.value)
+    role: Mapped[Role] = mapped_column(EnumString(Role, 10), default=Role.HEAD)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

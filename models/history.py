@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, CleanString, UTCDateTime
+from models.base import Base, CleanString, EnumString, UTCDateTime
 from models.directory import Unit
-from models.nomination import AwardForm
+from models.nomination import AwardForm, Target
 
 
 class Rating(enum.StrEnum):
@@ -38,7 +38,7 @@ class AwardRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    target: Mapped[str] = mapped_column(CleanString(20))
+    target: Mapped[Target] = mapped_column(EnumString(Target, 20))
     person_name: Mapped[str | None] = mapped_column(CleanString(300))
     person_key: Mapped[str] = mapped_column(CleanString(300), default="")
     person_code: Mapped[str | None] = mapped_column(CleanString(50))
@@ -70,13 +70,13 @@ class YearRating(Base):
     __table_args__ = (UniqueConstraint("unit_id", "person_key", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    target: Mapped[str] = mapped_column(CleanString(20))
+    target: Mapped[Target] = mapped_column(EnumString(Target, 20))
     person_name: Mapped[str | None] = mapped_column(CleanString(300))
     person_key: Mapped[str] = mapped_column(CleanString(300), default="")
     person_code: Mapped[str | None] = mapped_column(CleanString(50))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     year: Mapped[int] = mapped_column(Integer)
-    rating: Mapped[str] = mapped_column(CleanString(10))
+    rating: Mapped[Rating] = mapped_column(EnumString(Rating, 10))
     # An open disciplinary case (đang bị xem xét kỷ luật / thi hành kỷ luật) that year.
     discipline: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

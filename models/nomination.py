@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, CleanString, CleanText, UTCDateTime
+from models.base import Base, CleanString, CleanText, EnumString, UTCDateTime
 
 
 class Target(enum.StrEnum):
@@ -41,7 +41,7 @@ class AwardForm(Base):
     code: Mapped[str] = mapped_column(CleanString(50), unique=True)
     name_vi: Mapped[str] = mapped_column(CleanString(300))
     name_en: Mapped[str] = mapped_column(CleanString(300))
-    target: Mapped[str] = mapped_column(CleanString(20))
+    target: Mapped[Target] = mapped_column(EnumString(Target, 20))
     # Forms conferred by the issuing authority itself, or proposed upward to a higher level.
     proposed_upward: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
@@ -87,17 +87,21 @@ class Nomination(Base):
     replaces_id: Mapped[int | None] = mapped_column(
         ForeignKey("nominations.id", ondelete="CASCADE")
     )
-    target: Mapped[str | None] = mapped_column(CleanString(20))
+    target: Mapped[Target | None] = mapped_column(EnumString(Target, 20))
     nominee_name: Mapped[str | None] = mapped_column(CleanString(300))
     position_title: Mapped[str | None] = mapped_column(CleanString(300))
     workplace: Mapped[str | None] = mapped_column(CleanString(300))
     award_form_id: Mapped[int | None] = mapped_column(
         ForeignKey("award_forms.id", ondelete="SET NULL")
     )
-    achievement_kind: Mapped[str | None] = mapped_column(CleanString(20))
+    achievement_kind: Mapped[AchievementKind | None] = mapped_column(
+        EnumString(AchievementKind, 20)
+    )
     campaign: Mapped[str | None] = mapped_column(CleanString(300))
     summary: Mapped[str | None] = mapped_column(CleanText)
-    status: Mapped[str] = mapped_column(CleanString(20), default=NominationStatus.DRAFT.value)
+    status: Mapped[NominationStatus] = mapped_column(
+        EnumString(NominationStatus, 20), default=NominationStatus.DRAFT
+    )
     step: Mapped[str | None] = mapped_column(CleanString(30))
     decision_reason: Mapped[str | None] = mapped_column(CleanText)
     decided_by_id: Mapped[int | None] = mapped_column(

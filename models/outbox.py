@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, CleanString, CleanText, UTCDateTime
+from models.base import Base, CleanString, CleanText, EnumString, UTCDateTime
 
 
 class OutboxStatus(enum.StrEnum):
@@ -39,7 +39,9 @@ class OutboxMessage(Base):
     # A document or photo sent with `text` as its caption.
     file_kind: Mapped[str | None] = mapped_column(CleanString(20))
     file_id: Mapped[str | None] = mapped_column(CleanString(300))
-    status: Mapped[str] = mapped_column(CleanString(20), default=OutboxStatus.PENDING.value)
+    status: Mapped[OutboxStatus] = mapped_column(
+        EnumString(OutboxStatus, 20), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -69,7 +71,7 @@ class ReminderLog(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date, index=True)
-    kind: Mapped[str] = mapped_column(CleanString(30))
+    kind: Mapped[ReminderKind] = mapped_column(EnumString(ReminderKind, 30))
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
     task_ids: Mapped[list[int] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

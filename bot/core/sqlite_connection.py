@@ -13,10 +13,12 @@ own, unchanged.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import aiosqlite
+
+T = TypeVar("T")
 
 _Outcome = tuple[Any, list[Any], int | None, int]
 
@@ -45,7 +47,7 @@ class OneTripCursor:
             finally:
                 cursor.close()
 
-        outcome = await connection._execute(in_database_thread)
+        outcome = await connection.in_thread(in_database_thread)
         self.description, self._rows, self.lastrowid, self.rowcount = outcome
         return self
 
@@ -76,16 +78,21 @@ class OneTripCursor:
 
 
 class OneTripConnection(aiosqlite.Connection):
+    async def in_thread(self, function: Callable[[], T]) -> T:
+        """`function()` run in the database thread (aiosqlite's `_execute`, typed)."""
+        result: T = await self._execute(function)  # type: ignore[no-untyped-call]
+        return result
+
     async def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
 
     async def commit(self) -> None:
         if self.in_transaction:
-            await self._execute(self._conn.commit)
+            await self.in_thread(self._conn.commit)
 
     async def rollback(self) -> None:
         if self.in_transaction:
-            await self._execute(self._conn.rollback)
+            await self.in_thread(self._conn.rollback)
 
 
 async def connect(database: str, **kwargs: Any) -> OneTripConnection:
@@ -93,4 +100,5 @@ async def connect(database: str, **kwargs: Any) -> OneTripConnection:
     connection = OneTripConnection(lambda: sqlite3.connect(database, **kwargs), 64)
     # Like SQLAlchemy's own adapter: a forgotten connection must not keep the process alive.
     connection._thread.daemon = True
-    return await connection
+    await connection
+    return connection

@@ -15,6 +15,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.i18n import _, use_language
+from bot.runtime.context import runtime_or_none
 from bot.services.members import active_officers
 from bot.services.outbox import NewMessage, enqueue
 
@@ -67,9 +68,10 @@ async def _alert_officers(
     if now_monotonic - _last_alert < OFFICER_ALERT_INTERVAL:
         return
     _last_alert = now_monotonic
-    ctx = context.application.bot_data.get("app_ctx")
-    if ctx is None or error is None:
+    runtime = runtime_or_none(context.application)
+    if runtime is None or error is None:
         return
+    ctx = runtime.ctx
     summary = "".join(traceback.format_exception_only(type(error), error)).strip()[:300]
     try:
         async with ctx.session() as session:
@@ -92,9 +94,7 @@ async def _alert_officers(
                 )
             await enqueue(session, messages, now=now)
             await session.commit()
-        sender = context.application.bot_data.get("outbox_sender")
-        if sender is not None:
-            sender.wake()
+        runtime.outbox_sender.wake()
     except Exception:  # the alert must never hide the original error
         log.exception("Could not alert the officers")
 

@@ -43,7 +43,7 @@ POLL_FIRST_WAIT, POLL_LONGEST_WAIT = 1.0, 30.0
 SETTLED_AFTER = 3.0
 CONFLICT_WAIT = 0.5
 
-AnyApplication = Application  # type: ignore[type-arg]
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 class AnotherPoller(Exception):

@@ -14,6 +14,7 @@ from typing import Any
 from telegram.ext import Application, ContextTypes
 
 from bot.core.context import AppContext
+from bot.runtime.context import app_context, wake_sender
 from bot.services.nominations import expire_stale_drafts
 from bot.services.notices import notify_expired_drafts
 from bot.services.reminders import PassResult, ReminderRules, plan_reminders, run_reminder_pass
@@ -46,7 +47,7 @@ async def reminder_pass(
 ) -> PassResult | None:
     """Plans and enqueues today's reminders (if the reminder time has come) and wakes the
     sender. Returns None before the reminder time."""
-    ctx: AppContext = application.bot_data["app_ctx"]
+    ctx = app_context(application)
     now = now or ctx.now()
     if not reminder_time_reached(ctx, now):
         return None
@@ -60,9 +61,7 @@ async def reminder_pass(
         len(result.planned),
         result.enqueued,
     )
-    sender = application.bot_data.get("outbox_sender")
-    if sender is not None:
-        sender.wake()
+    wake_sender(application)
     return result
 
 
@@ -74,7 +73,7 @@ async def expire_drafts(
     application: Application[Any, Any, Any, Any, Any, Any], now: datetime | None = None
 ) -> int:
     """Closes nomination drafts left untouched too long and tells their authors."""
-    ctx: AppContext = application.bot_data["app_ctx"]
+    ctx = app_context(application)
     now = now or ctx.now()
     async with ctx.session() as session:
         expired = await expire_stale_drafts(session, now=now)
@@ -83,9 +82,7 @@ async def expire_drafts(
                 session, [(item.member, item.draft_id) for item in expired], now=now
             )
     if expired:
-        sender = application.bot_data.get("outbox_sender")
-        if sender is not None:
-            sender.wake()
+        wake_sender(application)
     return len(expired)
 
 
@@ -94,7 +91,7 @@ async def _expiry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule_reminders(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    ctx: AppContext = application.bot_data["app_ctx"]
+    ctx = app_context(application)
     job_queue = application.job_queue
     assert job_queue is not None, "install python-telegram-bot[job-queue]"
     job_queue.run_daily(

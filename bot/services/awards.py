@@ -200,7 +200,7 @@ async def add_award(
         code=f"{code}-{count + 1}",
         name_vi=parsed[0],
         name_en=parsed[1],
-        target=target.value,
+        target=target,
         proposed_upward=False,
         active=True,
         position=count + 1,
@@ -221,7 +221,8 @@ async def add_award(
 
 
 async def _by_code(session: AsyncSession, code: str) -> AwardForm | None:
-    return await session.scalar(select(AwardForm).where(AwardForm.code == code.strip().upper()))
+    found = await session.scalar(select(AwardForm).where(AwardForm.code == code.strip().upper()))
+    return found
 
 
 async def rename_award(

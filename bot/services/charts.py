@@ -54,10 +54,10 @@ def _bars(axes: object, labels: list[str], values: list[float], title: str, colo
     axes.set_xlim(0, 100)  # type: ignore[attr-defined]
     axes.set_title(title, fontsize=10)  # type: ignore[attr-defined]
     for index, value in enumerate(values):
-        axes.text(
+        axes.text(  # type: ignore[attr-defined]
             min(value + 1, 88),
             index,
             format_percent(value / 100),
-            va="center",  # type: ignore[attr-defined]
+            va="center",
             fontsize=8,
         )

@@ -33,7 +33,7 @@ async def awaiting_decision(session: AsyncSession) -> list[Nomination]:
             select(Nomination)
             .options(selectinload(Nomination.award_form))
             .where(
-                Nomination.status == NominationStatus.APPROVED.value,
+                Nomination.status == NominationStatus.APPROVED,
                 Nomination.id.not_in(decided),
             )
             .order_by(Nomination.number)
@@ -71,7 +71,7 @@ async def record_decision(
             nomination = found.get(number)
             if nomination is None:
                 result.unknown.append(number)
-            elif nomination.status != NominationStatus.APPROVED.value:
+            elif nomination.status != NominationStatus.APPROVED:
                 result.not_approved.append(number)
             else:
                 chosen.append(nomination)
@@ -117,7 +117,7 @@ async def record_decision(
                 authority=authority or None,
                 # Thematic and one-off achievements never count toward a higher award.
                 thematic=nomination.achievement_kind
-                in (AchievementKind.THEMATIC.value, AchievementKind.ADHOC.value),
+                in (AchievementKind.THEMATIC, AchievementKind.ADHOC),
                 nomination_id=nomination.id,
                 created_at=now,
             )

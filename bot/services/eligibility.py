@@ -28,7 +28,7 @@ from models import (
 )
 
 RANK = {rating.value: rating.rank for rating in Rating}
-FILED = (NominationStatus.SUBMITTED.value, NominationStatus.APPROVED.value)
+FILED = (NominationStatus.SUBMITTED, NominationStatus.APPROVED)
 
 
 class Verdict(enum.StrEnum):

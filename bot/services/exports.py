@@ -314,7 +314,7 @@ def progress_xlsx(matrix: ProgressMatrix, authority: str = "", tz: ZoneInfo = DE
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    workbook.remove(workbook.active)
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for quarter in matrix.quarters:
@@ -358,8 +358,8 @@ def progress_xlsx(matrix: ProgressMatrix, authority: str = "", tz: ZoneInfo = DE
                 ]
             values.append(done)
             values.append("\n".join(notes) or None)
-            for column, value in enumerate(values, start=1):
-                cell = put(sheet, row, column, value)
+            for column, item in enumerate(values, start=1):
+                cell = put(sheet, row, column, item)
                 cell.border = border
                 if column == notes_column:
                     cell.alignment = Alignment(vertical="top", wrap_text=True)
@@ -466,18 +466,20 @@ def progress_docx(
         ]
         if noted:
             o.body(document, _("Notes and files of the units"), italic=True)
-            for task, unit, notes in noted:
+            for noted_task, noted_unit, notes in noted:
                 for note in notes:
-                    o.body(document, f"#{task.id} — {unit.name} — {note_text(note, tz)}")
+                    o.body(
+                        document, f"#{noted_task.id} — {noted_unit.name} — {note_text(note, tz)}"
+                    )
     if report.lagging:
         o.body(document, _("Units lagging behind"), bold=True)
-        for unit in report.lagging:
+        for lagging in report.lagging:
             o.body(
                 document,
                 "- "
                 + ngettext(
-                    "{unit}: {n} overdue task", "{unit}: {n} overdue tasks", unit.overdue
-                ).format(unit=unit.name, n=unit.overdue),
+                    "{unit}: {n} overdue task", "{unit}: {n} overdue tasks", lagging.overdue
+                ).format(unit=lagging.name, n=lagging.overdue),
             )
     o.closing(
         document,

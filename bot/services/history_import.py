@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -259,7 +260,7 @@ async def import_awards(
     result = HistoryImportResult()
     seen: set[tuple[int, str, int, int, str]] = set()
     for row in rows:
-        form = lookup.get((row.target.value, " ".join(row.award.casefold().split())))
+        form = lookup.get((row.target, " ".join(row.award.casefold().split())))
         if form is None:
             raise HistorySheetError("award", row.row, row.award)
         unit = units[row.unit]
@@ -268,7 +269,7 @@ async def import_awards(
             raise HistorySheetError("duplicate", row.row, f"{row.name or row.unit} {row.award}")
         seen.add(key)
         values = {
-            "target": row.target.value,
+            "target": row.target,
             "person_name": row.name,
             "person_code": row.code,
             "position": row.position,
@@ -311,10 +312,10 @@ async def import_ratings(
         unit = units[row.unit]
         key = (unit.id, person_key(row.name), row.year)
         values = {
-            "target": row.target.value,
+            "target": row.target,
             "person_name": row.name,
             "person_code": row.code,
-            "rating": row.rating.value,
+            "rating": row.rating,
             "discipline": row.discipline,
         }
         record = existing.get(key)
@@ -332,7 +333,7 @@ async def import_ratings(
     return result
 
 
-def _update(record: object, values: dict[str, object], result: HistoryImportResult) -> None:
+def _update(record: object, values: Mapping[str, object], result: HistoryImportResult) -> None:
     """A row already stored: its values changed (counted as updated) or not (unchanged)."""
     if any(getattr(record, name) != value for name, value in values.items()):
         for name, value in values.items():

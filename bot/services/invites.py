@@ -8,8 +8,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
@@ -70,7 +71,7 @@ async def create_invite(
     invite = Invite(
         code_hash=hash_code(code),
         unit_id=unit.id,
-        role=role.value,
+        role=role,
         created_at=now,
         expires_at=now + ttl,
     )
@@ -141,8 +142,13 @@ async def redeem_invite(
         return RedeemResult(outcome)
     assert invite is not None
     # Claim the invite atomically: of two simultaneous redemptions only one updates the row.
-    claimed = await session.execute(
-        update(Invite).where(Invite.id == invite.id, Invite.used_at.is_(None)).values(used_at=now)
+    claimed = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(Invite)
+            .where(Invite.id == invite.id, Invite.used_at.is_(None))
+            .values(used_at=now)
+        ),
     )
     if claimed.rowcount != 1:
         await session.rollback()
@@ -158,7 +164,7 @@ async def redeem_invite(
     member.username = sender.username
     role = invite.role
     if sender.user_id in officer_ids and role not in OFFICER_ROLES:
-        role = Role.BOTH.value
+        role = Role.BOTH
     member.role = role
     member.unit_id = invite.unit_id
     member.active = True

@@ -41,7 +41,8 @@ _MEMBER_BY_TELEGRAM_ID = (
 
 async def find_member(session: AsyncSession, user_id: int) -> Member | None:
     """The member with their unit and its cluster, in one statement."""
-    return await session.scalar(_MEMBER_BY_TELEGRAM_ID, {"user_id": user_id})
+    found = await session.scalar(_MEMBER_BY_TELEGRAM_ID, {"user_id": user_id})
+    return found
 
 
 async def identify(
@@ -61,7 +62,7 @@ async def identify(
             full_name=sender.full_name,
             username=sender.username,
             language=_language_for(sender.language_code, default_language),
-            role=Role.OFFICER.value,
+            role=Role.OFFICER,
             active=True,
             created_at=now,
         )
@@ -93,7 +94,7 @@ async def identify(
 def _restore_officer(session: AsyncSession, member: Member, *, now: datetime) -> bool:
     """A configured officer is active and an officer (keeping a unit head's role as both);
     True when that took a change. The caller commits."""
-    role = Role.BOTH.value if member.role in HEAD_ROLES and member.unit_id else Role.OFFICER.value
+    role = Role.BOTH if member.role in HEAD_ROLES and member.unit_id else Role.OFFICER
     if member.active and member.role in OFFICER_ROLES:
         return False
     before = {"role": member.role, "active": member.active}

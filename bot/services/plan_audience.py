@@ -153,8 +153,8 @@ def carrying_out(responsible: str) -> list[str]:
 
 # Words naming a kind of unit after "các": "các xã, thị trấn", "các trường học", "các cơ quan,
 # đơn vị" ("đơn vị" adds no kind of its own: "các đơn vị" alone is every unit, no proposal).
-_KIND_WORDS: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = tuple(
-    (tokens(words), frozenset(kind.value for kind in kinds))
+_KIND_WORDS: tuple[tuple[tuple[str, ...], frozenset[UnitKind]], ...] = tuple(
+    (tokens(words), frozenset(kinds))
     for words, kinds in (
         ("xã", [UnitKind.COMMUNE]),
         ("phường", [UnitKind.WARD]),

@@ -203,19 +203,21 @@ async def _narrow(session: AsyncSession, proposals: list[tuple[Task, ProposedAud
 
 async def plan_for_year(session: AsyncSession, year: int) -> Plan | None:
     """The plan of `year` (the most recently imported one, if several were issued)."""
-    return await session.scalar(
+    found = await session.scalar(
         select(Plan).where(Plan.year == year).order_by(Plan.id.desc()).limit(1)
     )
+    return found
 
 
 async def current_plan(session: AsyncSession, today: date) -> Plan | None:
     """This year's plan, or failing that the latest plan before it."""
-    return await session.scalar(
+    found = await session.scalar(
         select(Plan)
         .where(Plan.year <= today.year)
         .order_by(Plan.year.desc(), Plan.id.desc())
         .limit(1)
     )
+    return found
 
 
 class DeadlineChange(enum.StrEnum):

@@ -168,15 +168,15 @@ async def import_units(
             unit = Unit(
                 code=row.code,
                 name=row.name,
-                kind=row.kind.value,
+                kind=row.kind,
                 cluster_id=cluster_id,
                 active=True,
             )
             session.add(unit)
             units[row.code] = unit
             result.created += 1
-        elif (unit.name, unit.kind, unit.cluster_id) != (row.name, row.kind.value, cluster_id):
-            unit.name, unit.kind, unit.cluster_id = row.name, row.kind.value, cluster_id
+        elif (unit.name, unit.kind, unit.cluster_id) != (row.name, row.kind, cluster_id):
+            unit.name, unit.kind, unit.cluster_id = row.name, row.kind, cluster_id
             result.updated += 1
         else:
             result.unchanged += 1

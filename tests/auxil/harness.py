@@ -13,6 +13,7 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.context import AppContext
+from bot.runtime.context import app_context, runtime_of
 from bot.runtime.intake import UpdatePoller
 from bot.runtime.outbox_sender import DrainStats, OutboxSender, RateLimiter
 from bot.runtime.reminder_jobs import reminder_pass
@@ -239,7 +240,7 @@ class BotHarness:
     @property
     def ctx(self) -> AppContext:
         assert self.app is not None
-        return self.app.bot_data["app_ctx"]  # type: ignore[no-any-return]
+        return app_context(self.app)
 
     async def start(self) -> None:
         self.app = build_application(
@@ -281,7 +282,7 @@ class BotHarness:
     @property
     def sender(self) -> OutboxSender:
         assert self.app is not None
-        return self.app.bot_data["outbox_sender"]  # type: ignore[no-any-return]
+        return runtime_of(self.app).outbox_sender
 
     async def reminder_pass(self) -> PassResult | None:
         """Run the reminder pass as the daily job would at the clock's time."""
