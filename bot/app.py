@@ -22,7 +22,7 @@ from bot.runtime.outbox_sender import OutboxSender
 from bot.runtime.reminder_jobs import schedule_reminders
 from bot.services.awards import seed_catalogue
 from bot.services.members import active_officers, restore_configured_officers
-from handlers import register_all
+from handlers import callbacks, register_all
 from handlers.common import BotContext
 from handlers.menu import publish_default_commands, publish_member_commands
 
@@ -74,6 +74,7 @@ def build_application(
         ctx.sessionmaker,
         ctx.clock,
         per_second=settings.send_per_second,
+        markup=callbacks.markup,
     )
     sender.after_batch = BroadcastMonitor(sender.bot, ctx.sessionmaker, ctx.clock)
     attach(application, Runtime(ctx=ctx, outbox_sender=sender, background=background))

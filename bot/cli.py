@@ -956,6 +956,7 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
 async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> object:
     from bot.runtime.aiohttp_request import make_bot
     from bot.runtime.outbox_sender import OutboxSender
+    from handlers import callbacks
 
     bot = make_bot(settings)
     async with bot:
@@ -964,6 +965,7 @@ async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> o
             sessionmaker,  # type: ignore[arg-type]
             clock,  # type: ignore[arg-type]
             per_second=settings.send_per_second,
+            markup=callbacks.markup,
         )
         return await sender.drain()
 

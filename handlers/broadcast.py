@@ -9,11 +9,11 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.actions import Message as Reply
 from bot.runtime.context import wake_sender
 from bot.services import broadcasts as service
 from bot.services.broadcasts import DraftProblem
 from bot.texts import broadcasts as texts
-from bot.texts.actions import Message as Reply
 from handlers import callbacks
 from handlers.common import (
     BotContext,

@@ -19,8 +19,8 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.actions import RAW, Action, ActionArg
 from bot.core.i18n import LANGUAGES, _
-from bot.texts.actions import RAW, Action, ActionArg
 
 # Telegram refuses callback data longer than this many bytes.
 DATA_LIMIT = 64

@@ -9,11 +9,11 @@ from typing import Any
 from telegram import CallbackQuery, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.core.actions import Message as TextMessage
 from bot.core.context import AppContext
 from bot.core.i18n import _, normalise_language, set_language
 from bot.runtime.context import app_context as runtime_context
 from bot.services.members import Sender, identify, vietnamese_name
-from bot.texts.actions import Message as TextMessage
 from handlers import callbacks
 from handlers.callbacks import MAX_ID, decimal_id
 from handlers.menu import publish_member_commands
@@ -179,34 +179,7 @@ async def set_pending(context: BotContext, member: Member, value: dict[str, Any]
     member.pending_input = value
 
 
-def callback_parts(data: str | None, prefix: str) -> list[str] | None:
-    """The arguments of `PREFIX:a[:b...]` callback data, or None when it is not that button's
-    (Telegram allows 64 bytes; longer data is forged)."""
-    parts = (data or "").split(":")
-    if len((data or "").encode()) > 64 or parts[0] != prefix:
-        return None
-    return parts[1:]
 
-
-def parse_callback(query: CallbackQuery, prefix: str, arity: int) -> list[int] | None:
-    """Integer arguments of `PREFIX:a[:b]` callback data, or None when the data is malformed.
-    Every argument is an id or a small number, so 0 is admitted and the upper bound is the
-    database's."""
-    parts = callback_parts(query.data, prefix)
-    if parts is None or len(parts) != arity:
-        return None
-    values = [decimal_id(part, minimum=0) for part in parts]
-    if any(value is None for value in values):
-        return None
-    return [value for value in values if value is not None]
-
-
-async def button_args(query: CallbackQuery, prefix: str, arity: int) -> list[int] | None:
-    """`parse_callback`, with a polite alert for a malformed or outdated button."""
-    values = parse_callback(query, prefix, arity)
-    if values is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
-    return values
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -8,12 +8,12 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.actions import ActionArg
+from bot.core.actions import Message as TextMessage
 from bot.core.i18n import format_date
 from bot.services.deadlines import parse_local_date
 from bot.services.plans import DeadlineChange, change_deadline, current_plan, plan_tasks
 from bot.texts import deadlines as texts
-from bot.texts.actions import ActionArg
-from bot.texts.actions import Message as TextMessage
 from bot.texts.deadlines import PickedTask
 from bot.texts.plan import no_plan_text
 from handlers import callbacks

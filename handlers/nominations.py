@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.actions import Message
 from bot.core.context import AppContext
 from bot.services.eligibility import RulesError, assess_nomination, load_rules
 from bot.services.nomination_labels import number_of
@@ -25,7 +26,6 @@ from bot.services.nominations.common import PENDING_NOMINATION, TEXT_FIELDS, Inp
 from bot.services.nominations.filing import ChangeOutcome, SubmitOutcome, SubmitResult
 from bot.services.suggestions import suggested_candidate
 from bot.texts import nominations as texts
-from bot.texts.actions import Message
 from bot.texts.eligibility import verdict_block
 from handlers import callbacks
 from handlers.common import BotContext, answer, refuse, split_message, unit_member_required

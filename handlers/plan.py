@@ -12,13 +12,13 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.actions import Message as TextMessage
 from bot.services import plans as service
 from bot.services.deadlines import ROMAN_QUARTERS, roman_quarter
 from bot.services.plan_audience import ProposedAudience, load_directory, propose_audiences
 from bot.services.plan_parser import ParsedPlan, PlanParseError, parse_plan_bytes
 from bot.services.plans import TaskEdit, TaskEditResult
 from bot.texts import plan as texts
-from bot.texts.actions import Message as TextMessage
 from bot.texts.plan import plan_error_text
 from handlers import callbacks, plan_close
 from handlers.common import (

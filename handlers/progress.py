@@ -7,11 +7,11 @@ import asyncio
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.actions import Message as TextMessage
 from bot.services.deadlines import ROMAN_QUARTERS, quarter_of
 from bot.services.progress import ProgressReport, plan_progress, report_note_file, task_reports
 from bot.services.tasks import PHOTO_FILE_NAME
 from bot.texts import progress as texts
-from bot.texts.actions import Message as TextMessage
 from handlers import callbacks
 from handlers.common import (
     BotContext,

@@ -9,12 +9,12 @@ from telegram import Chat, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.core.actions import Message
 from bot.runtime.context import wake_sender
 from bot.services.nomination_labels import number_of
 from bot.services.nominations.common import get_nomination
 from bot.services.nominations.review import DecideOutcome, Decision, decide, next_for_review
 from bot.texts import review as texts
-from bot.texts.actions import Message
 from bot.texts.nominations import button_invalid_text
 from handlers import callbacks
 from handlers.common import BotContext, answer, officer_required, refuse, set_pending

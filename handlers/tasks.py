@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.core.actions import Message as Reply
 from bot.services.digest_marks import MarkedDigest, digest_after_report
 from bot.services.tasks import (
     MAX_NOTE_LENGTH,
@@ -22,7 +23,6 @@ from bot.services.tasks import (
     unit_task_lines,
 )
 from bot.texts import tasks as texts
-from bot.texts.actions import Message as Reply
 from handlers import callbacks
 from handlers.common import (
     BotContext,

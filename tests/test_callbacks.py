@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.texts.actions import Action, keyboard_from_json, keyboard_to_json
+from bot.core.actions import Action, keyboard_from_json, keyboard_to_json
 from handlers import callbacks
 from handlers.callbacks import MAX_ID, Choice, Id, Number
 

@@ -11,11 +11,11 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.core.actions import keyboard_to_json
 from bot.core.clock import Clock
 from bot.core.i18n import use_language
 from bot.services import broadcasts as service
 from bot.services.outbox import NewMessage, enqueue
-from bot.texts.actions import keyboard_to_json
 from bot.texts.broadcasts import progress_text, report_keyboard, report_text
 from models import Broadcast, Member
 

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application
 
 from bot.core.context import AppContext
-from bot.runtime.outbox_sender import OutboxSender
+
+if TYPE_CHECKING:
+    # Only for the annotation: the sender imports the button table (handlers), whose package
+    # imports the handlers, which import this module.
+    from bot.runtime.outbox_sender import OutboxSender
 
 # The bot's own state hangs off this one key (handlers keep their caches in bot_data too:
 # the flood guard, the plan previews).

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -29,12 +29,11 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.core.actions import Keyboard, keyboard_from_json
 from bot.core.clock import Clock
 from bot.core.db import DATABASE_MISTAKES, DATABASE_UNAVAILABLE
 from bot.services import outbox
 from bot.services.notices import report_unreachable
-from bot.texts.actions import keyboard_from_json
-from handlers import callbacks
 from models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -149,8 +148,12 @@ class OutboxSender:
         per_second: float = OVERALL_PER_SECOND,
         chat_interval: float = PER_CHAT_INTERVAL,
         concurrency: int = 8,
+        markup: Callable[[Keyboard], InlineKeyboardMarkup | None] | None = None,
     ) -> None:
         self.bot = bot
+        # How buttons become Telegram's inline keyboards: the button table's `markup`
+        # (handlers/callbacks.py), handed in by the wiring so this layer does not import handlers.
+        self.markup = markup or _no_keyboards
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -339,7 +342,7 @@ class OutboxSender:
 
     async def _send(self, message: OutboxMessage) -> Message:
         try:
-            markup = callbacks.markup(keyboard_from_json(message.buttons))
+            markup = self.markup(keyboard_from_json(message.buttons))
         except (ValueError, KeyError, TypeError) as error:
             # A button the table refuses (an unknown action, an argument out of range): as
             # Telegram refuses bad callback data, the message fails instead of being retried.
@@ -410,3 +413,10 @@ def _seconds(value: object) -> float:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)  # type: ignore[arg-type]
+
+
+def _no_keyboards(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    """For a sender built without the button table: a message with buttons is refused."""
+    if any(keyboard):
+        raise ValueError("this sender was built without the button table")
+    return None

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.actions import keyboard_to_json
 from bot.core.i18n import use_language
 from bot.services import audit
 from bot.services.outbox import NewMessage, enqueue
 from bot.services.progress import plan_progress
-from bot.texts.actions import keyboard_to_json
 from bot.texts.broadcasts import ack_keyboard, recipient_text
 from models import (
     HEAD_ROLES,

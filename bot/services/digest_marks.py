@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.texts.actions import RAW, Action, Keyboard, keyboard_from_json
+from bot.core.actions import RAW, Action, Keyboard, keyboard_from_json
 from bot.texts.reminders import mark_done_lines
 from models import OutboxMessage, ReminderKind, ReminderLog, TaskReport
 

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.actions import keyboard_to_json
 from bot.core.i18n import use_language
 from bot.services.eligibility import RuleSet, Verdict, achievement_year, evaluate, load_history
 from bot.services.outbox import NewMessage, enqueue
-from bot.texts.actions import Keyboard
 from bot.texts.nominations import SuggestionLine, suggestions_message
 from models import AwardForm, AwardRecord, Member, Role, Target, Unit, YearRating
 
@@ -120,7 +120,7 @@ async def queue_suggestions(
                 chat_id,
                 message.text,
                 member_id,
-                buttons=_stored_buttons(message.keyboard),
+                buttons=keyboard_to_json(message.keyboard),
             )
         )
     added = await enqueue(session, messages, now=now)
@@ -136,15 +136,6 @@ def _line(suggestion: Suggestion, rules: RuleSet, language: str) -> SuggestionLi
         source_id=suggestion.source_id,
         award_form_id=suggestion.award_form_id,
     )
-
-
-def _stored_buttons(keyboard: Keyboard | None) -> list[list[dict[str, str]]]:
-    """The buttons as the outbox stores them today: label and finished callback data
-    (`sg:SOURCE:ID:FORM`, the data of the action `suggestion.start`)."""
-    return [
-        [{"text": a.label, "data": ":".join(["sg", *map(str, a.args)])} for a in row]
-        for row in keyboard or ()
-    ]
 
 
 async def suggested_candidate(

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.core.actions import Action, Keyboard, Message
 from bot.core.i18n import _, format_date, ngettext
-from bot.texts.actions import Action, Keyboard, Message
 
 if TYPE_CHECKING:  # the service renders copies with these texts
     from bot.services.broadcasts import DeliveryCounts, ResendResult

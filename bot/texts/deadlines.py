@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core.actions import Action, ActionArg, Message
 from bot.core.i18n import _, format_date
-from bot.texts.actions import Action, ActionArg, Message
 from bot.texts.common import short_title
 
 

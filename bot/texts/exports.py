@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.core.actions import Action, Message
 from bot.core.i18n import _, format_date
-from bot.texts.actions import Action, Message
 from bot.texts.common import short_title
 
 # Button families: the nomination list (xn) and the dossier (xd); see handlers/callbacks.py.

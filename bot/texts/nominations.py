@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core.actions import Action, Keyboard, Message
 from bot.core.i18n import _, current_language, format_date
 from bot.services.nomination_labels import (
     KIND_LABELS,
@@ -27,7 +28,6 @@ from bot.services.nominations.common import (
     InputProblem,
     Step,
 )
-from bot.texts.actions import Action, Keyboard, Message
 from models import AchievementKind, AwardForm, Nomination, NominationStatus, Target
 
 # The card must fit in one message (4,096 characters) with every other field at its maximum.

@@ -8,13 +8,13 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from bot.core.actions import Action, Message
 from bot.core.i18n import _, format_date, ngettext, quarter_numeral
 from bot.services.deadlines import quarter_end, roman_quarter
 from bot.services.plan_audience import ProposedAudience
 from bot.services.plan_closure import YearSummary
 from bot.services.plan_parser import MAX_PARAGRAPHS, ParsedPlan, SkipReason
 from bot.services.plans import PlanImportResult, TaskEdit
-from bot.texts.actions import Action, Message
 
 # The steps of the "Close the YYYY plan" button (plan.close): ask with a summary, close, keep.
 CLOSE_ASK, CLOSE_CONFIRM, CLOSE_KEEP = 0, 1, 2

@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 from zoneinfo import ZoneInfo
 
+from bot.core.actions import Action, Keyboard, Message
 from bot.core.i18n import _, format_date, format_percent, ngettext, quarter_numeral
 from bot.services.deadlines import roman_quarter
 from bot.services.progress import ProgressReport, ReportNote, TaskReports
-from bot.texts.actions import Action, Keyboard, Message
 from bot.texts.common import short_title
 from bot.texts.plan import no_plan_text
 

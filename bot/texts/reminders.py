@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from bot.core.actions import Action, Keyboard, Message
 from bot.core.i18n import _, format_date, ngettext, quarter_numeral, use_language
-from bot.texts.actions import Action, Keyboard, Message
 
 DIGEST_TASKS_SHOWN = 15
 TITLE_SHOWN = 150

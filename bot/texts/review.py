@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import html
 
+from bot.core.actions import Action, Keyboard, Message
 from bot.core.i18n import _
 from bot.services.nominations.review import Decision
-from bot.texts.actions import Action, Keyboard, Message
 from bot.texts.nominations import nomination_card
 from models import Nomination
 

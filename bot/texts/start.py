@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from bot.core.actions import Action, Message
 from bot.core.i18n import LANGUAGES, _
 from bot.services.invites import Redemption
-from bot.texts.actions import Action, Message
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 

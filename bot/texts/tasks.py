@@ -6,9 +6,9 @@ from __future__ import annotations
 import html
 from datetime import date
 
+from bot.core.actions import Action, Keyboard, Message
 from bot.core.i18n import _, format_date, quarter_numeral
 from bot.services.tasks import ReportOutcome, TaskLine
-from bot.texts.actions import Action, Keyboard, Message
 from bot.texts.common import short_title
 from bot.texts.reminders import deadline_status
 

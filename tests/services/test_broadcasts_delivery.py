@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.actions import keyboard_from_json
 from bot.services import broadcasts as service
-from bot.texts.actions import keyboard_from_json
 from models import (
     Audience,
     Broadcast,

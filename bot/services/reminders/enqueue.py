@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.actions import keyboard_to_json
 from bot.services.outbox import NewMessage, enqueue, insert_ignoring_conflicts
 from bot.services.reminders.plan import PassResult, PlannedReminder, plan_reminders
 from bot.services.reminders.rules import ReminderRules
-from bot.texts.actions import keyboard_to_json
 from models import ReminderLog
 
 

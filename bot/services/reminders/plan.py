@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.actions import Keyboard
 from bot.services.deadlines import quarter_of
 from bot.services.nominations import current_round, units_with_filings
 from bot.services.reminders.queries import (
@@ -35,7 +36,6 @@ from bot.services.reminders.rules import (
     year_end,
 )
 from bot.services.working_days import WorkingCalendar
-from bot.texts.actions import Keyboard
 from bot.texts.reminders import (
     ReminderTexts,
     WaitingNomination,
