@@ -14,11 +14,12 @@ from bot.core.config import Settings
 from bot.core.context import AppContext
 from bot.core.db import make_engine, make_sessionmaker
 from bot.core.i18n import set_default_language
-from bot.runtime.aiohttp_request import AiohttpRequest, make_bot
+from bot.runtime.aiohttp_request import AiohttpRequest
 from bot.runtime.broadcast_monitor import BroadcastMonitor
 from bot.runtime.errors import on_error
 from bot.runtime.outbox_sender import OutboxSender
 from bot.runtime.reminder_jobs import schedule_reminders
+from bot.runtime.send_budget import BudgetedRequest, SendBudget, bulk_bot
 from bot.services.awards import seed_catalogue
 from bot.services.members import active_officers, restore_configured_officers
 from handlers import register_all
@@ -55,8 +56,11 @@ def build_application(
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    # One budget of messages a second for replies and the outbox; replies go first.
+    budget = SendBudget(settings.send_per_second)
     # Replies and getUpdates each get their own pool, as python-telegram-bot requires.
-    builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connections=1))
+    builder = builder.request(BudgetedRequest(AiohttpRequest(), budget))
+    builder = builder.get_updates_request(AiohttpRequest(connections=1))
     application = builder.build()
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.db_busy_timeout_ms)
     ctx = AppContext(
@@ -66,10 +70,12 @@ def build_application(
         clock=clock or SystemClock(),
     )
     application.bot_data["app_ctx"] = ctx
+    application.bot_data["send_budget"] = budget
     # The sender has its own Bot and connection pool, so that long broadcasts never hold up
-    # replies, and no client-side rate limiter that would swallow its 429s.
+    # replies, and no client-side rate limiter that would swallow its 429s. Its messages are
+    # the budget's bulk sends.
     application.bot_data["outbox_sender"] = OutboxSender(
-        make_bot(settings),
+        bulk_bot(settings, budget),
         ctx.sessionmaker,
         ctx.clock,
         per_second=settings.send_per_second,
