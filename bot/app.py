@@ -55,7 +55,9 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # The overall rate is the send budget's (messages only, shared with the outbox); the
+        # library's limiter keeps its limits per group and its retries after a 429.
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
     # One budget of messages a second for replies and the outbox; replies go first.
     budget = SendBudget(settings.send_per_second)
     # Replies and getUpdates each get their own pool, as python-telegram-bot requires.
