@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from telegram import Update
@@ -80,7 +81,8 @@ def build_application(
         bulk_bot(settings, budget),
         ctx.sessionmaker,
         ctx.clock,
-        per_second=settings.send_per_second,
+        # Its own limiter keeps one message a second per chat; the overall rate is the budget's.
+        per_second=math.inf,
     )
     sender: OutboxSender = application.bot_data["outbox_sender"]
     sender.after_batch = BroadcastMonitor(sender.bot, ctx.sessionmaker, ctx.clock)

@@ -109,5 +109,20 @@ async def test_spacing_pause_and_what_counts_as_a_message() -> None:
     assert not is_message("editMessageText") and not is_message("answerCallbackQuery")
 
 
+async def test_no_more_than_the_limit_in_any_window() -> None:
+    clock = ManualClock()
+    budget = SendBudget(30, monotonic=clock.monotonic, sleep=clock.sleep)
+    for _ in range(30):
+        await budget.acquire(bulk=True)
+        await clock.advance(budget.interval)
+    # 30 sends in half a second: the 31st waits until the first is a window old.
+    late = asyncio.create_task(budget.acquire(bulk=False))
+    await clock.advance(SendBudget.WINDOW - clock.now - 0.01)
+    await asyncio.sleep(0.01)
+    assert not late.done()
+    await clock.advance(0.02)
+    await asyncio.wait_for(late, 1)
+
+
 async def _true(value: bool) -> bool:
     return value

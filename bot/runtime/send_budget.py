@@ -1,9 +1,9 @@
 """One send budget per bot: Telegram allows about 30 messages a second for the whole bot, and
 replies and bulk sends (the outbox: reminders, broadcasts) draw on that one budget.
 
-Every message a bot sends passes `SendBudget.acquire`: sends are spaced `MARGIN / per_second`
-apart (the moments they start, as in the outbox's own limiter, so that a stalled event loop
-lets waiters out one by one, not in a burst Telegram would answer with 429). Replies go first:
+Every message a bot sends passes `SendBudget.acquire`: at most `per_second` of them start in
+any window of `WINDOW` seconds, and no two closer than half a slot (so a stalled event loop lets
+waiters out one by one, not in a burst Telegram would answer with 429). Replies go first:
 a bulk send takes a slot only while no reply waits for one, so during a wave of 15,000
 reminders a head's answer waits for the next slot (a thirtieth of a second), not behind the
 wave. Other calls (edits, answerCallbackQuery, getUpdates) are not messages and pass freely.
@@ -16,6 +16,7 @@ clock (`monotonic`, `sleep`) is injectable, so the priority can be checked witho
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -42,8 +43,13 @@ def is_message(api_method: str) -> bool:
 class SendBudget:
     """Spaces every message of one bot; replies before bulk sends."""
 
-    # The budget stays 1% under the limit, so that jitter on the way does not draw 429s.
-    MARGIN = 1.01
+    # Telegram's rule, as far as it is known: about `per_second` messages in any second. The
+    # budget counts them over a slightly longer window, so that jitter on the way (a send
+    # that starts on time and arrives late, beside one that arrives at once) draws no 429.
+    WINDOW = 1.03
+    # Sends are at least half a slot apart: a send that started late is made up for (the
+    # window stays full, so a busy machine loses no rate) without a burst.
+    SPREAD = 0.5
 
     def __init__(
         self,
@@ -52,9 +58,9 @@ class SendBudget:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.interval = self.MARGIN / per_second
         self.monotonic = monotonic
         self.sleep = sleep
+        self.set_rate(per_second)
         self._last = float("-inf")
         self._paused_until = float("-inf")
         self.replies_waiting = 0
@@ -65,6 +71,13 @@ class SendBudget:
         # Counters for the benchmarks and logs: messages let through, by kind.
         self.replies = 0
         self.bulk = 0
+
+    def set_rate(self, per_second: float) -> None:
+        """At most `per_second` messages (rounded) in any `WINDOW` seconds."""
+        self.limit = max(1, round(per_second))
+        self.interval = self.SPREAD / per_second
+        # The moments the last `limit` sends started.
+        self._starts: collections.deque[float] = collections.deque(maxlen=self.limit)
 
     def pause(self, seconds: float) -> None:
         """After a 429: no message goes out for `seconds`."""
@@ -83,7 +96,7 @@ class SendBudget:
                     if wait <= 0:
                         break
                     await self.sleep(wait)
-                self._last = self.monotonic()
+                self._started()
                 self.bulk += 1
             return
         self.replies_waiting += 1
@@ -92,7 +105,7 @@ class SendBudget:
             async with self._reply_lock:
                 while (wait := self._wait()) > 0:
                     await self.sleep(wait)
-                self._last = self.monotonic()
+                self._started()
                 self.replies += 1
         finally:
             self.replies_waiting -= 1
@@ -101,7 +114,14 @@ class SendBudget:
 
     def _wait(self) -> float:
         """Seconds until the next slot (≤ 0: now)."""
-        return max(self._last + self.interval, self._paused_until) - self.monotonic()
+        start = max(self._last + self.interval, self._paused_until)
+        if len(self._starts) == self.limit:
+            start = max(start, self._starts[0] + self.WINDOW)
+        return start - self.monotonic()
+
+    def _started(self) -> None:
+        self._last = self.monotonic()
+        self._starts.append(self._last)
 
 
 class BudgetedRequest(BaseRequest):
