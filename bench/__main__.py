@@ -105,7 +105,10 @@ async def b2(units: int, rounds: int, rows: list[Row], peaks: list[float]) -> No
             f"digests {f.bulk_rate:.2f}/s, replies {f.reply_rate:.2f}/s "
             f"over {f.wave_seconds:.0f} s; "
             f"drain ratio {f.drain_ratio:.3f}; duplicates {f.duplicates}, lost {f.lost}; "
-            f"429s: replies {f.reply_429}, digests {f.bulk_429}; unanswered {f.unanswered}"
+            f"429s: replies {f.reply_429}, digests {f.bulk_429}; unanswered {f.unanswered}; "
+            f"p95 ms of /tasks wave {f.wave_by_kind['tasks']:.0f}, idle "
+            f"{f.idle_by_kind['tasks']:.0f}; of ✅ wave {f.wave_by_kind['press']:.0f}, "
+            f"idle {f.idle_by_kind['press']:.0f}"
             + ("; the wave ended before the rounds" if f.rounds_after_wave else ""),
             f"≥ 0.9 {verdict(f.drain_ratio >= 0.9)}, 0 dup {verdict(f.duplicates == 0)}, "
             f"0 lost {verdict(f.lost == 0)}, 0 reply 429 {verdict(f.reply_429 == 0)}",

@@ -81,6 +81,9 @@ class WaveFigures:
     lost: int = 0
     rounds_after_wave: int = 0
     peak_rss_mb: float = 0.0
+    # p95 (ms) of all the rounds of a phase by kind of update: "tasks", "press".
+    wave_by_kind: dict[str, float] = field(default_factory=dict)
+    idle_by_kind: dict[str, float] = field(default_factory=dict)
 
     def add(self, phase: str, rate: int, latencies: list[float]) -> None:
         self.p95.setdefault((phase, rate), []).append(percentile(latencies, 0.95))
@@ -128,6 +131,8 @@ class Heads:
         self.tasks_pending: dict[int, float] = {}
         self.press_pending: dict[str, float] = {}
         self.latencies: list[float] = []
+        # The same, by kind: /tasks reads, ✅ writes a report.
+        self.by_kind: dict[str, list[float]] = {"tasks": [], "press": []}
         self.reply_429 = 0
         self.bulk_429 = 0
         self._seen = 0
@@ -154,10 +159,12 @@ class Heads:
                 pushed = self.tasks_pending.pop(call.chat_id or 0, None)
                 if pushed is not None:
                     self.latencies.append(call.at - pushed)
+                    self.by_kind["tasks"].append(call.at - pushed)
             elif call.method == "answerCallbackQuery" and call.error is None:
                 pushed = self.press_pending.pop(str(call.params.get("callback_query_id")), None)
                 if pushed is not None:
                     self.latencies.append(call.at - pushed)
+                    self.by_kind["press"].append(call.at - pushed)
         self._seen = len(calls)
 
     def push(self, press: bool) -> None:
@@ -270,6 +277,10 @@ async def measure(url: str, units: int, rounds: int = 3) -> WaveFigures:
             for _ in range(rounds):
                 for rate in RATES:
                     figures.add("wave", rate, await heads.round(rate, seconds))
+            figures.wave_by_kind = {
+                kind: percentile(values, 0.95) * 1000 for kind, values in heads.by_kind.items()
+            }
+            heads.by_kind = {"tasks": [], "press": []}
             after = len(heads.bulk_times)
             # The wave ends when no digest has come for 10 s.
             last, quiet = len(heads.bulk_times), time.monotonic()
@@ -284,6 +295,9 @@ async def measure(url: str, units: int, rounds: int = 3) -> WaveFigures:
             for _ in range(rounds):
                 for rate in RATES:
                     figures.add("idle", rate, await heads.round(rate, seconds))
+            figures.idle_by_kind = {
+                kind: percentile(values, 0.95) * 1000 for kind, values in heads.by_kind.items()
+            }
             figures.peak_rss_mb = peak_rss_mb(process.pid)
         finally:
             with contextlib.suppress(ProcessLookupError):

@@ -80,7 +80,9 @@ class SendBudget:
         self._starts: collections.deque[float] = collections.deque(maxlen=self.limit)
 
     def pause(self, seconds: float) -> None:
-        """After a 429: no message goes out for `seconds`."""
+        """After a 429: no bulk message goes out for `seconds`. Replies still do: a reply that
+        meets a 429 is retried by the library after its wait, so the user's answer is never
+        later than the pause would have made it, and usually much earlier."""
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)
 
     async def acquire(self, *, bulk: bool) -> None:
@@ -92,7 +94,7 @@ class SendBudget:
                     if self.replies_waiting:
                         await self._no_reply_waiting.wait()
                         continue
-                    wait = self._wait()
+                    wait = self._wait(bulk=True)
                     if wait <= 0:
                         break
                     await self.sleep(wait)
@@ -103,7 +105,7 @@ class SendBudget:
         self._no_reply_waiting.clear()
         try:
             async with self._reply_lock:
-                while (wait := self._wait()) > 0:
+                while (wait := self._wait(bulk=False)) > 0:
                     await self.sleep(wait)
                 self._started()
                 self.replies += 1
@@ -112,9 +114,11 @@ class SendBudget:
             if not self.replies_waiting:
                 self._no_reply_waiting.set()
 
-    def _wait(self) -> float:
+    def _wait(self, *, bulk: bool) -> float:
         """Seconds until the next slot (≤ 0: now)."""
-        start = max(self._last + self.interval, self._paused_until)
+        start = self._last + self.interval
+        if bulk:
+            start = max(start, self._paused_until)
         if len(self._starts) == self.limit:
             start = max(start, self._starts[0] + self.WINDOW)
         return start - self.monotonic()
@@ -166,7 +170,7 @@ class BudgetedRequest(BaseRequest):
             pool_timeout=pool_timeout,
         )
         if status == 429:
-            # Telegram's flood wait holds for the whole bot: no message goes out meanwhile.
+            # Telegram asks the bot to slow down: the bulk sends wait.
             self.budget.pause(_retry_after(body))
         return status, body
 
