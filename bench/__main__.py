@@ -1,4 +1,4 @@
-"""Runs the benchmarks and prints one table: `python -m bench [--units N] [--only B1,B3]`."""
+"""Runs the benchmarks and prints one table: `python -m bench [--quick] [--only B1,B2]`."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ import argparse
 import asyncio
 import os
 import platform
+import statistics
 import sys
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-from bench import b1_planning, b2_throughput, b3_broadcast
+from bench import b1_planning, b2_wave, b3_broadcast, b5_replies
 from bench.databases import postgres_database, postgres_reachable, sqlite_database
 
 Row = tuple[str, str, str, str]
+NATIONAL = 15_000
+QUICK = 1_500
 
 
 def machine() -> str:
@@ -40,86 +45,156 @@ def verdict(ok: bool) -> str:
     return "✅" if ok else "❌"
 
 
-async def b1(units: int, rows: list[Row]) -> None:
+def spread(values: list[float], fmt: str = "{:.0f}") -> str:
+    """min/median/max."""
+    if not values:
+        return "–"
+    return "/".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
+
+
+def emit(rows: list[Row], row: Row) -> None:
+    rows.append(row)
+    print(" | ".join(row), flush=True)
+
+
+async def b1(sizes: list[int], rows: list[Row]) -> None:
     databases: list[tuple[str, Callable[[], object]]] = [("SQLite", sqlite_database)]
     if await postgres_reachable():
         databases.append(("PostgreSQL", postgres_database))
     for name, database in databases:
-        async with database() as url:  # type: ignore[attr-defined]
-            f = await b1_planning.measure(name, url, units)
-        rows.append(
-            (
-                f"B1 reminder planning, {name}",
-                f"{f.units:,} units, {f.reports:,} reports, {f.planned:,} reminders "
-                f"({f.day:%d/%m/%Y}), {f.statements} SQL statements",
-                f"{f.pass_seconds:.3f} s; count(*) {f.count_seconds * 1000:.1f} ms; "
-                f"ratio {f.ratio:.1f}×",
-                f"< 1 s {verdict(f.pass_seconds < 1)}, < 5× {verdict(f.ratio < 5)}",
+        for units in sizes:
+            async with database() as url:  # type: ignore[attr-defined]
+                f = await b1_planning.measure(name, url, units)
+            targets = f"≤ 2× {verdict(f.ratio <= 2)}"
+            if units == NATIONAL:
+                targets = f"< 1 s {verdict(f.pass_median < 1)}, " + targets
+            emit(
+                rows,
+                (
+                    f"B1 morning pass, {name}",
+                    f"{f.units:,} units, {f.reports:,} reports, {f.planned:,} reminders "
+                    f"({f.day:%d/%m/%Y}), {f.statements} SQL statements",
+                    f"pass {spread(f.pass_seconds, '{:.3f}')} s; its SQL alone "
+                    f"{spread(f.sql_seconds, '{:.3f}')} s; ratio {f.ratio:.2f}× "
+                    f"({f.pass_median / f.units * 1e6:.0f} µs a unit)",
+                    targets,
+                ),
             )
-        )
-        print(" | ".join(rows[-1]), flush=True)
 
 
-async def b2(updates: int, rows: list[Row]) -> None:
+async def b2(units: int, rounds: int, rows: list[Row], peaks: list[float]) -> None:
     async with sqlite_database() as url:
-        f = await b2_throughput.measure(url, updates)
-    rows.append(
-        (
-            "B2 update throughput, SQLite",
-            f"{f.updates:,} updates (/tasks, then a done press, per head)",
-            f"bot {f.bot_per_second:.0f}/s; echo bot {f.echo_per_second:.0f}/s; "
-            f"ratio {f.ratio:.2f} (the same calls without a database: "
-            f"{f.replay_per_second:.0f}/s, {f.replay_ratio:.2f})",
-            f"≥ 0.5 {verdict(f.ratio >= 0.5)}",
+        f = await b2_wave.measure(url, units, rounds)
+    peaks.append(f.peak_rss_mb)
+    for rate in b2_wave.RATES:
+        wave, idle = f.spread("wave", rate), f.spread("idle", rate)
+        emit(
+            rows,
+            (
+                f"B2 replies during the wave, {rate} updates/s, SQLite",
+                f"{units:,} units; ✅ on the digest and /tasks, {rounds} rounds of each",
+                f"p95 ms wave {wave}, idle {idle}; ratio {f.ratio(rate):.2f}",
+                f"≤ 1.5× {verdict(f.ratio(rate) <= 1.5)}",
+            ),
         )
+    emit(
+        rows,
+        (
+            "B2 the wave itself, SQLite",
+            f"{f.digests:,} reminders queued by the morning pass, API limit 30/s with 429",
+            f"digests {f.bulk_rate:.2f}/s, replies {f.reply_rate:.2f}/s "
+            f"over {f.wave_seconds:.0f} s; "
+            f"drain ratio {f.drain_ratio:.3f}; duplicates {f.duplicates}, lost {f.lost}; "
+            f"429s: replies {f.reply_429}, digests {f.bulk_429}; unanswered {f.unanswered}; "
+            f"p95 ms of /tasks wave {f.wave_by_kind['tasks']:.0f}, idle "
+            f"{f.idle_by_kind['tasks']:.0f}; of ✅ wave {f.wave_by_kind['press']:.0f}, "
+            f"idle {f.idle_by_kind['press']:.0f}"
+            + ("; the wave ended before the rounds" if f.rounds_after_wave else ""),
+            f"≥ 0.9 {verdict(f.drain_ratio >= 0.9)}, 0 dup {verdict(f.duplicates == 0)}, "
+            f"0 lost {verdict(f.lost == 0)}, 0 reply 429 {verdict(f.reply_429 == 0)}",
+        ),
     )
-    print(" | ".join(rows[-1]), flush=True)
 
 
-async def b3(recipients: int, rows: list[Row]) -> None:
+async def b3(recipients: int, rows: list[Row], peaks: list[float]) -> None:
     async with sqlite_database() as url:
         f = await b3_broadcast.measure(url, recipients)
-    rows.append(
+    peaks.append(f.peak_rss_mb)
+    emit(
+        rows,
         (
             "B3 broadcast, SQLite",
             f"{f.recipients:,} recipients, API limit 30/s with 429",
-            f"{f.rate:.2f}/s in {f.seconds:.0f} s; ratio {f.rate_ratio:.3f}; "
-            f"duplicates {f.duplicates}, lost {f.lost}, 429s {f.too_many_requests}",
+            f"{f.rate:.2f}/s in {f.seconds:.0f} s (thirds {spread(f.thirds, '{:.2f}')}/s); "
+            f"ratio {f.rate_ratio:.3f}; duplicates {f.duplicates}, lost {f.lost}, "
+            f"429s {f.too_many_requests}",
             f"≥ 0.95 {verdict(f.rate_ratio >= 0.95)}, 0 dup "
             f"{verdict(f.duplicates == 0)}, 0 lost {verdict(f.lost == 0)}",
-        )
+        ),
     )
-    rows.append(
+
+
+async def b5(updates: int, rows: list[Row]) -> None:
+    async with sqlite_database() as url:
+        f = await b5_replies.measure(url, updates)
+    emit(
+        rows,
         (
-            "B4 peak RSS of the bot process",
-            f"{f.recipients:,} units loaded, the broadcast under way",
-            f"{f.peak_rss_mb:.0f} MB",
-            f"< 200 MB {verdict(f.peak_rss_mb < 200)}",
-        )
+            "B5 replies alone, SQLite",
+            f"{f.updates:,} updates (/tasks, then a done press, per head)",
+            f"updates/s: bot {spread(f.bot)}, replay bot {spread(f.replay)}, echo bot "
+            f"{spread(f.echo)}; bot/echo {f.ratio:.2f}, replay/echo {f.replay_ratio:.2f}",
+            "figure only",
+        ),
     )
-    print(" | ".join(rows[-2]), flush=True)
-    print(" | ".join(rows[-1]), flush=True)
 
 
 async def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--units", type=int, default=15_000, help="units for B1, B3 and B4")
-    parser.add_argument("--updates", type=int, default=1_000, help="heads for B2")
     parser.add_argument(
-        "--only", default="B1,B2,B3", help="comma-separated: B1,B2,B3 (B3 gives B4)"
+        "--quick",
+        action="store_true",
+        help=f"{QUICK:,} units everywhere and B1 at that size only (a few minutes)",
     )
+    parser.add_argument("--units", type=int, help=f"units for B2, B3, B4 (default {NATIONAL:,})")
+    parser.add_argument("--curve", help="B1's sizes, comma-separated (default 1500,15000,150000)")
+    parser.add_argument("--updates", type=int, help="heads for B5 (default 1,000)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of B2 (at least 3)")
+    parser.add_argument("--only", default="B1,B2,B3,B5", help="comma-separated: B1,B2,B3,B5")
     args = parser.parse_args(argv)
+    units = args.units or (QUICK if args.quick else NATIONAL)
+    if args.curve:
+        sizes = [int(part) for part in args.curve.split(",")]
+    else:
+        sizes = [QUICK] if args.quick else [NATIONAL // 10, NATIONAL, NATIONAL * 10]
+    updates = args.updates or (150 if args.quick else 1_000)
     wanted = {part.strip().upper() for part in args.only.split(",")}
     print(f"Machine: {machine()}", flush=True)
+    print(f"Date: {datetime.now(UTC):%d/%m/%Y %H:%M} UTC", flush=True)
+    started = time.monotonic()
     rows: list[Row] = []
+    peaks: list[float] = []
     if "B1" in wanted:
-        await b1(args.units, rows)
+        await b1(sizes, rows)
     if "B2" in wanted:
-        await b2(args.updates, rows)
-    if "B3" in wanted or "B4" in wanted:
-        await b3(args.units, rows)
+        await b2(units, args.rounds, rows, peaks)
+    if "B3" in wanted:
+        await b3(units, rows, peaks)
+    if peaks:
+        emit(
+            rows,
+            (
+                "B4 peak RSS of the bot process",
+                f"{units:,} units: the morning pass and its wave (B2), the broadcast (B3)",
+                " / ".join(f"{peak:.0f} MB" for peak in peaks),
+                f"< 200 MB {verdict(max(peaks) < 200)}",
+            ),
+        )
+    if "B5" in wanted:
+        await b5(updates, rows)
     print()
-    print("| Benchmark | Workload | Result | Target |")
+    print(f"({time.monotonic() - started:.0f} s)")
+    print("| Benchmark | Workload | Result (min/median/max) | Target |")
     print("|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")

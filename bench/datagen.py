@@ -149,7 +149,8 @@ async def generate(session: AsyncSession, units: int, *, year: int, seed: int = 
             select(Task.id, Task.quarter).where(Task.plan_id == plan.id).order_by(Task.id)
         )
     ).all()
-    reports = []
+    reports: list[dict[str, object]] = []
+    report_count = 0
     for offset, unit_id in enumerate(unit_ids):
         for task_id, quarter in task_rows:
             if rng.random() < DONE_BY_QUARTER[quarter]:
@@ -164,6 +165,12 @@ async def generate(session: AsyncSession, units: int, *, year: int, seed: int = 
                         "updated_at": done_at,
                     }
                 )
+        if len(reports) >= CHUNK:
+            # In slices: 150,000 units have 6 million reports, too many to hold as dicts.
+            await _insert(session, TaskReport, reports)
+            report_count += len(reports)
+            reports = []
     await _insert(session, TaskReport, reports)
+    report_count += len(reports)
     await session.commit()
-    return Dataset(units, year, plan.id, head_ids, head_names, len(reports))
+    return Dataset(units, year, plan.id, head_ids, head_names, report_count)

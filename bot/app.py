@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from telegram import Update
@@ -14,12 +15,13 @@ from bot.core.config import Settings
 from bot.core.context import AppContext
 from bot.core.db import make_engine, make_sessionmaker
 from bot.core.i18n import set_default_language
-from bot.runtime.aiohttp_request import AiohttpRequest, make_bot
+from bot.runtime.aiohttp_request import AiohttpRequest
 from bot.runtime.broadcast_monitor import BroadcastMonitor
 from bot.runtime.context import Runtime, attach, runtime_of
 from bot.runtime.errors import on_error
 from bot.runtime.outbox_sender import OutboxSender
 from bot.runtime.reminder_jobs import schedule_reminders
+from bot.runtime.send_budget import BudgetedRequest, SendBudget, bulk_bot
 from bot.services.awards import seed_catalogue
 from bot.services.members import active_officers, restore_configured_officers
 from handlers import callbacks, register_all
@@ -55,10 +57,17 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        # The builder's type parameters would need the rate limiter's from the start.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        # The overall rate is the send budget's (messages only, shared with the outbox); the
+        # library's limiter keeps its limits per group and its retries after a 429. The
+        # builder's type parameters would need the rate limiter's from the start.
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=0, max_retries=3)  # type: ignore[arg-type]
+        )
+    # One budget of messages a second for replies and the outbox; replies go first.
+    budget = SendBudget(settings.send_per_second)
     # Replies and getUpdates each get their own pool, as python-telegram-bot requires.
-    builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connections=1))
+    builder = builder.request(BudgetedRequest(AiohttpRequest(), budget))
+    builder = builder.get_updates_request(AiohttpRequest(connections=1))
     application = builder.build()
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.db_busy_timeout_ms)
     ctx = AppContext(
@@ -68,16 +77,21 @@ def build_application(
         clock=clock or SystemClock(),
     )
     # The sender has its own Bot and connection pool, so that long broadcasts never hold up
-    # replies, and no client-side rate limiter that would swallow its 429s.
+    # replies, and no client-side rate limiter that would swallow its 429s. Its messages are
+    # the budget's bulk sends.
     sender = OutboxSender(
-        make_bot(settings),
+        bulk_bot(settings, budget),
         ctx.sessionmaker,
         ctx.clock,
-        per_second=settings.send_per_second,
+        # Its own limiter keeps one message a second per chat; the overall rate is the budget's.
+        per_second=math.inf,
         markup=callbacks.markup,
     )
     sender.after_batch = BroadcastMonitor(sender.bot, ctx.sessionmaker, ctx.clock)
-    attach(application, Runtime(ctx=ctx, outbox_sender=sender, background=background))
+    attach(
+        application,
+        Runtime(ctx=ctx, outbox_sender=sender, background=background, send_budget=budget),
+    )
     register_all(application)
     application.add_error_handler(on_error)
     return application

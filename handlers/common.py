@@ -179,9 +179,6 @@ async def set_pending(context: BotContext, member: Member, value: dict[str, Any]
     member.pending_input = value
 
 
-
-
-
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Cut a long text at line breaks so each part fits in one Telegram message."""
     parts: list[str] = []

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     # Only for the annotation: the sender imports the button table (handlers), whose package
     # imports the handlers, which import this module.
     from bot.runtime.outbox_sender import OutboxSender
+    from bot.runtime.send_budget import SendBudget
 
 # The bot's own state hangs off this one key (handlers keep their caches in bot_data too:
 # the flood guard, the plan previews).
@@ -30,6 +31,8 @@ class Runtime:
     ctx: AppContext
     outbox_sender: OutboxSender
     background: bool = True
+    # The one budget of messages a second shared by replies and the outbox (replies first).
+    send_budget: SendBudget | None = None
 
 
 def attach(application: AnyApplication, runtime: Runtime) -> None:

@@ -254,6 +254,10 @@ class BotHarness:
         # Simulated days pass in milliseconds: Telegram's one-message-a-second per chat would
         # only slow the tests down. tests/services/test_outbox_sender.py checks the spacing.
         self.sender.limiter = RateLimiter(per_second=1000, chat_interval=0)
+        # Nor the bot's one send budget (tests/test_send_budget.py checks its priority).
+        send_budget = runtime_of(self.app).send_budget
+        assert send_budget is not None
+        send_budget.set_rate(1_000_000)
         # Tests type faster than people; tests/e2e/test_hardening.py checks the real limit.
         self.app.bot_data["flood_guard"] = FloodGuard(limit=10_000)
         # Updates come in as in production: confirmed to the Bot API once handled.
