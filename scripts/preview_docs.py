@@ -1,5 +1,5 @@
-"""Renders the Word documents (Tờ trình and danh sách, progress report, nomination list) of a
-small example database to PDF and PNG for a person to look at: `make preview-docs`.
+"""Renders the Word documents (Tờ trình and danh sách, a báo cáo thành tích of an individual and
+of a collective, progress report, nomination list) of a small example database to PDF and PNG for a person to look at: `make preview-docs`.
 
 Needs LibreOffice (`soffice`) for the PDF and poppler's `pdftoppm` for the PNG; without them
 it writes the .docx files only and says so."""
@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,12 +22,13 @@ from bot.core.db import make_engine, make_sessionmaker  # noqa: E402
 from bot.core.migrate import upgrade  # noqa: E402
 from bot.services.awards import seed_catalogue  # noqa: E402
 from bot.services.dossier import build_dossier  # noqa: E402
+from bot.services.history_import import person_key  # noqa: E402
 from bot.services.nomination_export import ExportScope  # noqa: E402
 from bot.services.plan_parser import parse_plan_file  # noqa: E402
 from bot.services.plans import import_plan  # noqa: E402
 from bot.services.report_files import nomination_files, progress_files  # noqa: E402
 from bot.services.unit_import import import_units, read_unit_rows  # noqa: E402
-from models import AwardForm, Nomination, Unit  # noqa: E402
+from models import AwardForm, AwardRecord, Nomination, Unit  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 2, 5, 10, 0, tzinfo=TZ)
@@ -107,6 +108,26 @@ async def build(database: Path, out: Path) -> list[Path]:
                         updated_at=NOW,
                     )
                 )
+            # Two awards in the history of the first individual, one of them without its date.
+            for code, year, decision, day in (
+                ("CSTDCS", 2024, "15/QĐ-UBND", date(2025, 1, 9)),
+                ("GK-XA-CN", 2023, "102/QĐ-UBND", None),
+            ):
+                session.add(
+                    AwardRecord(
+                        target="individual",
+                        person_name="Nguyễn Thị Hoa",
+                        person_key=person_key("Nguyễn Thị Hoa"),
+                        unit_id=unit.id,
+                        award_form_id=forms[code].id,
+                        year_from=year,
+                        year_to=year,
+                        decision_no=decision,
+                        decision_date=day,
+                        authority="Chủ tịch UBND xã Trị An",
+                        created_at=NOW,
+                    )
+                )
             await session.commit()
         async with sessions() as session:
             dossier = await build_dossier(
@@ -125,6 +146,11 @@ async def build(database: Path, out: Path) -> list[Path]:
         await engine.dispose()
     files = {
         "to-trinh-va-danh-sach.docx": dossier.combined,
+        # The first collective's and the first individual's báo cáo thành tích.
+        "bao-cao-thanh-tich-tap-the.docx": dossier.reports[0][1],
+        "bao-cao-thanh-tich-ca-nhan.docx": next(
+            data for name, data in dossier.reports if "nguyen-thi-hoa" in name
+        ),
         "bao-cao-tien-do.docx": progress.by_suffix(".docx"),
         "danh-sach-de-nghi.docx": listing.by_suffix(".docx"),
     }

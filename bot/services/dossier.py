@@ -3,8 +3,8 @@
 language (laid out by bot/services/official_docx.py).
 
 The Tờ trình proposes the nominations the officer approved in review; it says how many were
-filed and what the review made of them. The báo cáo thành tích of each candidate and the
-council's biên bản are not produced yet.
+filed and what the review made of them. The .zip also holds the báo cáo thành tích of each
+proposed candidate (bot/services/achievement_report.py).
 """
 
 from __future__ import annotations
@@ -13,17 +13,19 @@ import asyncio
 import io
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import official_docx as o
+from bot.services.achievement_report import achievement_report, candidates, report_name
 from bot.services.exports import ExportHeading, NominationRow, nomination_list_section
 from bot.services.nomination_export import ExportScope, NominationExport, nomination_export
-from models import NominationStatus
+from models import Nomination, NominationStatus, Unit
 
 # The legal basis (căn cứ), as the documents name them.
 LAW = "Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022"
@@ -45,6 +47,8 @@ class Dossier:
     proposed: list[NominationRow]
     filed: int  # nominations of the scope, whatever the review made of them
     export: NominationExport
+    # (file name, content) of each proposed candidate's báo cáo thành tích.
+    reports: list[tuple[str, bytes]] = field(default_factory=list)
 
     @property
     def collectives(self) -> int:
@@ -55,11 +59,14 @@ class Dossier:
         return sum(1 for row in self.proposed if row.target == "individual")
 
     def zip(self) -> bytes:
-        """The Tờ trình and the danh sách as separate files."""
+        """The Tờ trình, the danh sách and each candidate's báo cáo thành tích as separate
+        files."""
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(f"01-to-trinh-{self.file_stem}.docx", self.to_trinh)
             archive.writestr(f"02-danh-sach-{self.file_stem}.docx", self.danh_sach)
+            for name, data in self.reports:
+                archive.writestr(f"03-{name}", data)
         return buffer.getvalue()
 
 
@@ -186,6 +193,7 @@ async def build_dossier(
         place=place,
     )
     proposed = [row for row in data.word_rows if row.state == PROPOSED]
+    people = await candidates(session, await proposed_ids(session, data, tz))
     attached = _attached_to(data, authority)
     list_heading = _list_heading(data)
 
@@ -209,8 +217,18 @@ async def build_dossier(
         )
         return o.to_bytes(to_trinh), o.to_bytes(danh_sach), o.to_bytes(combined)
 
-    # Laying out three Word files takes long enough to hold up every reply: a worker thread.
+    def reports() -> list[tuple[str, bytes]]:
+        return [
+            (
+                report_name(index, person),
+                o.to_bytes(achievement_report(person, parent=authority, place=place)),
+            )
+            for index, person in enumerate(people, start=1)
+        ]
+
+    # Laying out the Word files takes long enough to hold up every reply: a worker thread.
     to_trinh, danh_sach, combined = await asyncio.to_thread(documents)
+    files = await asyncio.to_thread(reports)
 
     stem = data.file_stem.replace("de-nghi-khen-thuong", "ho-so-de-nghi-khen-thuong", 1)
     return Dossier(
@@ -221,4 +239,25 @@ async def build_dossier(
         proposed,
         len(data.word_rows),
         data,
+        files,
     )
+
+
+async def proposed_ids(session: AsyncSession, data: NominationExport, tz: ZoneInfo) -> list[int]:
+    """The ids of the nominations the dossier proposes (approved in review), in the order of
+    its list: collectives first, then by form, unit and number."""
+    query = (
+        select(Nomination.id)
+        .join(Unit, Unit.id == Nomination.unit_id)
+        .where(Nomination.status == PROPOSED, Nomination.submitted_at.is_not(None))
+    )
+    if data.round is not None:
+        query = query.where(Nomination.round_id == data.round.id)
+    else:
+        start = datetime(data.year, 1, 1, tzinfo=tz)
+        end = datetime(data.year + 1, 1, 1, tzinfo=tz)
+        query = query.where(Nomination.submitted_at >= start, Nomination.submitted_at < end)
+    query = query.order_by(
+        Nomination.target, Nomination.award_form_id, Unit.name, Nomination.number
+    )
+    return list(await session.scalars(query))
