@@ -1,5 +1,6 @@
 """Renders the Word documents (Tờ trình and danh sách, a báo cáo thành tích of an individual and
-of a collective, progress report, nomination list) of a small example database to PDF and PNG for a person to look at: `make preview-docs`.
+of a collective, progress report, nomination list) of a small example database to PDF and PNG
+for a person to look at: `make preview-docs`.
 
 Needs LibreOffice (`soffice`) for the PDF and poppler's `pdftoppm` for the PNG; without them
 it writes the .docx files only and says so."""
