@@ -29,7 +29,15 @@ from bot.services.plan_parser import parse_plan_file  # noqa: E402
 from bot.services.plans import import_plan  # noqa: E402
 from bot.services.report_files import nomination_files, progress_files  # noqa: E402
 from bot.services.unit_import import import_units, read_unit_rows  # noqa: E402
-from models import AwardForm, AwardRecord, Nomination, Unit  # noqa: E402
+from models import (  # noqa: E402
+    AwardForm,
+    AwardRecord,
+    Nomination,
+    Task,
+    TaskReport,
+    TaskReportNote,
+    Unit,
+)
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 2, 5, 10, 0, tzinfo=TZ)
@@ -129,6 +137,31 @@ async def build(database: Path, out: Path) -> list[Path]:
                         created_at=NOW,
                     )
                 )
+            # Some units have reported tasks of quarter I done, with a note or a file.
+            units = list(await session.scalars(select(Unit).order_by(Unit.id)))
+            tasks = list(await session.scalars(select(Task).order_by(Task.id).limit(3)))
+            for offset, (task, done_by) in enumerate(zip(tasks, (3, 2, 1), strict=True)):
+                for unit in units[:done_by]:
+                    report = TaskReport(
+                        task_id=task.id,
+                        unit_id=unit.id,
+                        done=True,
+                        done_at=datetime(2020, 3, 10 + offset, 9, 0, tzinfo=TZ),
+                        updated_at=NOW,
+                    )
+                    session.add(report)
+                    await session.flush()
+                    session.add(
+                        TaskReportNote(
+                            report_id=report.id,
+                            at=datetime(2020, 3, 10 + offset, 9, 5, tzinfo=TZ),
+                            note="Đã ban hành kế hoạch, gửi kèm bản scan."
+                            if offset == 0
+                            else None,
+                            file_id="preview" if offset < 2 else None,
+                            file_name=f"ke-hoach-{unit.code.lower()}.pdf" if offset < 2 else None,
+                        )
+                    )
             await session.commit()
         async with sessions() as session:
             dossier = await build_dossier(

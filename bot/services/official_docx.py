@@ -453,3 +453,18 @@ def signatures(
             line(cell, "", size=BODY_PT)
         line(cell, name or BLANK, bold=True, size=BODY_PT, align="center")
     return table
+
+
+def new_section(document: DocumentType) -> Any:
+    """A section on a new page. The paragraph that ends the previous section is made a hairline:
+    after a full page (a signature table at its foot) it would otherwise spill onto a blank
+    page of its own."""
+    from docx.enum.section import WD_SECTION
+    from docx.shared import Pt
+
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    ending = document.paragraphs[-1]
+    ending.paragraph_format.line_spacing = Pt(1)
+    ending.paragraph_format.space_before = Pt(0)
+    ending.paragraph_format.space_after = Pt(0)
+    return section
