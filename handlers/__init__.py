@@ -8,6 +8,7 @@ from telegram.ext import Application, TypeHandler
 from handlers import (
     broadcast,
     catalogue,
+    council,
     deadlines,
     decisions,
     directory,
@@ -44,6 +45,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
         review,
         catalogue,
         decisions,
+        council,
         exports,
         broadcast,
         plan,

@@ -33,6 +33,7 @@ OFFICER_COMMANDS = (
     ("round", N_("Open or close a nomination round")),
     ("awards", N_("The catalogue of award forms")),
     ("decision", N_("Record the decision on approved nominations")),
+    ("vote", N_("The council's secret vote on candidates")),
     ("export", N_("Export progress or nominations as Excel/Word")),
     ("help", N_("What this bot can do")),
     ("lang", N_("Change language (vi/en)")),
@@ -44,11 +45,20 @@ OFFICER_UNIT_COMMANDS = (
     ("nominations", N_("Your unit's nominations")),
 )
 
+# A council member (role "council", handlers/council.py) votes; nothing else.
+COUNCIL_COMMANDS = (
+    ("vote", N_("Your secret ballot on the candidates")),
+    ("help", N_("What this bot can do")),
+    ("lang", N_("Change language (vi/en)")),
+)
+
 
 def commands_for(member: Member | None) -> list[BotCommand]:
     """The menu for this member in the current language."""
     if member is not None and member.is_officer:
         pairs = OFFICER_COMMANDS + (OFFICER_UNIT_COMMANDS if member.is_head else ())
+    elif member is not None and member.active and member.role == "council":
+        pairs = COUNCIL_COMMANDS
     else:
         pairs = HEAD_COMMANDS
     return [BotCommand(name, _(description)) for name, description in pairs]

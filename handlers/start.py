@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.core.i18n import LANGUAGES, _, current_language, set_language
 from bot.services import members as member_service
 from bot.services.invites import Redemption, redeem_invite
+from bot.texts import council as council_texts
 from handlers.common import BotContext, answer, member_required, sender_of
 from handlers.menu import publish_member_commands
 from models import Member
@@ -61,7 +62,10 @@ def help_text(member: Member) -> str:
                 "/deactivate ID — revoke a member's access"
             ),
             _("/plan — import a plan document or edit tasks"),
+            council_texts.officer_help_line(),
         ]
+    if member.role == "council":
+        lines += council_texts.council_help_lines()
     lines += [
         _("/cancel — stop what you are filling in"),
         _("/lang vi or /lang en — change the language"),
@@ -77,6 +81,8 @@ def welcome_text(member: Member) -> str:
             "Welcome, {name}! You are registered as a TĐKT officer. Use /progress to follow "
             "the units and /help to see everything you can do."
         ).format(name=name)
+    if member.role == "council":
+        return council_texts.council_welcome(member.full_name)
     unit = html.escape(member.unit.name if member.unit else "")
     return _(
         "Welcome, {name}! You are registered as the head of <b>{unit}</b>. Use /tasks to see "
