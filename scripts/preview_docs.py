@@ -1,6 +1,6 @@
 """Renders the Word documents (Tờ trình and danh sách, a báo cáo thành tích of an individual and
-of a collective, progress report, nomination list) of a small example database to PDF and PNG
-for a person to look at: `make preview-docs`.
+of a collective, the biên bản of the council's vote, progress report, nomination list) of a
+small example database to PDF and PNG for a person to look at: `make preview-docs`.
 
 Needs LibreOffice (`soffice`) for the PDF and poppler's `pdftoppm` for the PNG; without them
 it writes the .docx files only and says so."""
@@ -15,6 +15,9 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,7 +35,9 @@ from bot.services.unit_import import import_units, read_unit_rows  # noqa: E402
 from models import (  # noqa: E402
     AwardForm,
     AwardRecord,
+    Member,
     Nomination,
+    NominationRound,
     Task,
     TaskReport,
     TaskReportNote,
@@ -82,6 +87,59 @@ EXAMPLES = [
 ]
 
 
+COUNCIL = [
+    "Nguyễn Văn Bình",
+    "Trần Thị Cúc",
+    "Lê Văn Đức",
+    "Phạm Thị Hằng",
+    "Hoàng Văn Khánh",
+    "Võ Thị Lan",
+    "Đặng Văn Minh",
+]
+# Each member's ballot on the five candidates (a: agree, d: disagree); "w:" a written opinion
+# of an absent member; None: absent without one.
+BALLOTS = ["aaaaa", "aaaad", "aadad", "aaada", "adaad", "w:aaaad", None]
+
+
+async def council_vote(session: AsyncSession) -> None:
+    """The example round, its council of seven and their vote, closed: for the biên bản."""
+    from bot.services import council_vote as vote_service
+
+    round_ = NominationRound(title="Tổng kết năm 2025", deadline=NOW.date(), created_at=NOW)
+    session.add(round_)
+    await session.flush()
+    for nomination in await session.scalars(select(Nomination)):
+        nomination.round_id = round_.id
+    officer = Member(telegram_id=1, full_name="Cán bộ TĐKT", role="officer", created_at=NOW)
+    members = [
+        Member(telegram_id=100 + n, full_name=name, role="council", created_at=NOW)
+        for n, name in enumerate(COUNCIL)
+    ]
+    session.add_all([officer, *members])
+    await session.commit()
+    opened = await vote_service.start_vote(session, officer, date(2026, 2, 3), now=NOW)
+    assert opened.vote is not None
+    candidates = [c.id for c in opened.vote.candidates]
+    for member, ballot in zip(members, BALLOTS, strict=True):
+        if ballot is None:
+            continue
+        for candidate, choice in zip(candidates, ballot.removeprefix("w:"), strict=True):
+            if ballot.startswith("w:"):
+                await vote_service.record_written(
+                    session, officer, member.id, candidate, choice == "a", now=NOW
+                )
+            else:
+                await vote_service.cast_ballot(session, member, candidate, choice == "a", now=NOW)
+    await vote_service.close_vote(
+        session,
+        officer,
+        opened.vote.id,
+        vote_service.load_council_rules(),
+        now=NOW,
+        today=NOW.date(),
+    )
+
+
 async def build(database: Path, out: Path) -> list[Path]:
     url = f"sqlite+aiosqlite:///{database}"
     await upgrade(url)
@@ -94,8 +152,6 @@ async def build(database: Path, out: Path) -> list[Path]:
                 session, parse_plan_file(ROOT / "examples" / "ke-hoach-tdkt-2020.txt"), now=NOW
             )
             await seed_catalogue(session, "commune")
-            from sqlalchemy import select
-
             forms = {f.code: f for f in await session.scalars(select(AwardForm))}
             unit = await session.scalar(select(Unit).limit(1))
             assert unit is not None
@@ -163,6 +219,7 @@ async def build(database: Path, out: Path) -> list[Path]:
                         )
                     )
             await session.commit()
+            await council_vote(session)
         async with sessions() as session:
             dossier = await build_dossier(
                 session, now=NOW, tz=TZ, scope=ExportScope(year=NOW.year), **SETTINGS
@@ -185,6 +242,7 @@ async def build(database: Path, out: Path) -> list[Path]:
         "bao-cao-thanh-tich-ca-nhan.docx": next(
             data for name, data in dossier.reports if "nguyen-thi-hoa" in name
         ),
+        "bien-ban-hop-hoi-dong.docx": dossier.minutes,
         "bao-cao-tien-do.docx": progress.by_suffix(".docx"),
         "danh-sach-de-nghi.docx": listing.by_suffix(".docx"),
     }

@@ -3,8 +3,9 @@
 language (laid out by bot/services/official_docx.py).
 
 The Tờ trình proposes the nominations the officer approved in review; it says how many were
-filed and what the review made of them. The .zip also holds the báo cáo thành tích of each
-proposed candidate (bot/services/achievement_report.py).
+filed and what the review made of them, and the council's result once it has voted. The .zip
+also holds the báo cáo thành tích of each proposed candidate (bot/services/achievement_report.py)
+and the biên bản of the council's meeting (bot/services/council_minutes.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import official_docx as o
 from bot.services.achievement_report import achievement_report, candidates, report_name
+from bot.services.council_minutes import minutes_document, minutes_for
+from bot.services.council_vote import VoteResult
 from bot.services.exports import ExportHeading, NominationRow, nomination_list_section
 from bot.services.nomination_export import ExportScope, NominationExport, nomination_export
 from models import Nomination, NominationStatus, Unit
@@ -49,6 +52,8 @@ class Dossier:
     export: NominationExport
     # (file name, content) of each proposed candidate's báo cáo thành tích.
     reports: list[tuple[str, bytes]] = field(default_factory=list)
+    # The biên bản of the council's latest closed vote on the scope, if it has voted.
+    minutes: bytes | None = None
 
     @property
     def collectives(self) -> int:
@@ -67,6 +72,8 @@ class Dossier:
             archive.writestr(f"02-danh-sach-{self.file_stem}.docx", self.danh_sach)
             for name, data in self.reports:
                 archive.writestr(f"03-{name}", data)
+            if self.minutes is not None:
+                archive.writestr(f"04-bien-ban-hop-hoi-dong-{self.file_stem}.docx", self.minutes)
         return buffer.getvalue()
 
 
@@ -85,8 +92,29 @@ def _subject(data: NominationExport) -> str:
     return f"Về việc đề nghị khen thưởng năm {data.year}"
 
 
+def _council_line(minutes: VoteResult | None) -> str:
+    """The Tờ trình's line on the council's meeting: its result when it has voted."""
+    if minutes is None:
+        return f"Kết quả họp Hội đồng Thi đua - Khen thưởng: {o.BLANK}{o.BLANK}"
+    when = f"ngày {minutes.facts.meeting_date:%d/%m/%Y}"
+    if not minutes.quorum_met:
+        return (
+            f"Kết quả họp Hội đồng Thi đua - Khen thưởng {when}: không đủ số thành viên dự họp "
+            "theo quy định, Hội đồng sẽ bỏ phiếu lại (có biên bản kèm theo)."
+        )
+    return (
+        f"Kết quả họp Hội đồng Thi đua - Khen thưởng {when}: {len(minutes.passed)}/"
+        f"{len(minutes.results)} tập thể, cá nhân đạt tỷ lệ phiếu đồng ý theo quy định (có biên "
+        "bản kèm theo)."
+    )
+
+
 def _to_trinh(
-    document: Any, data: NominationExport, proposed: list[NominationRow], authority: str
+    document: Any,
+    data: NominationExport,
+    proposed: list[NominationRow],
+    authority: str,
+    minutes: VoteResult | None = None,
 ) -> None:
     heading: ExportHeading = data.word_heading
     o.heading(
@@ -135,10 +163,7 @@ def _to_trinh(
             else "."
         ),
     )
-    o.body(
-        document,
-        f"Kết quả họp Hội đồng Thi đua - Khen thưởng: {o.BLANK}{o.BLANK}",
-    )
+    o.body(document, _council_line(minutes))
     o.body(document, f"Kính trình {o.BLANK} xem xét, quyết định./.")
     o.closing(
         document,
@@ -194,13 +219,16 @@ async def build_dossier(
     )
     proposed = [row for row in data.word_rows if row.state == PROPOSED]
     people = await candidates(session, await proposed_ids(session, data, tz))
+    minutes = await minutes_for(
+        session, round_id=data.round.id if data.round else None, year=data.year, tz=tz
+    )
     attached = _attached_to(data, authority)
     list_heading = _list_heading(data)
 
     def documents() -> tuple[bytes, bytes, bytes]:
         """The Tờ trình, the danh sách, and both in one file."""
         to_trinh = o.new_document()
-        _to_trinh(to_trinh, data, proposed, authority)
+        _to_trinh(to_trinh, data, proposed, authority, minutes)
 
         danh_sach = o.new_document(landscape=True)
         nomination_list_section(
@@ -208,7 +236,7 @@ async def build_dossier(
         )
 
         combined = o.new_document()
-        _to_trinh(combined, data, proposed, authority)
+        _to_trinh(combined, data, proposed, authority, minutes)
         section = combined.add_section(WD_SECTION.NEW_PAGE)
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width
@@ -229,6 +257,14 @@ async def build_dossier(
     # Laying out the Word files takes long enough to hold up every reply: a worker thread.
     to_trinh, danh_sach, combined = await asyncio.to_thread(documents)
     files = await asyncio.to_thread(reports)
+    minutes_file = None
+    if minutes is not None:
+        found = minutes
+
+        def minutes_bytes() -> bytes:
+            return o.to_bytes(minutes_document(found, authority=authority, place=place))
+
+        minutes_file = await asyncio.to_thread(minutes_bytes)
 
     stem = data.file_stem.replace("de-nghi-khen-thuong", "ho-so-de-nghi-khen-thuong", 1)
     return Dossier(
@@ -240,6 +276,7 @@ async def build_dossier(
         len(data.word_rows),
         data,
         files,
+        minutes_file,
     )
 
 

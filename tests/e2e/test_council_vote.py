@@ -5,12 +5,17 @@ threshold, and a meeting without a quorum passing nobody."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
+from docx import Document
 from sqlalchemy import select
 
 from bot.core.clock import FrozenClock
 from bot.services.awards import seed_catalogue
+from bot.services.dossier import build_dossier
+from bot.services.nomination_export import ExportScope
 from models import (
     AuditLog,
     AwardForm,
@@ -114,6 +119,37 @@ async def _member_id(harness: BotHarness, telegram_id: int) -> int:
         found = await session.scalar(select(Member.id).where(Member.telegram_id == telegram_id))
         assert found is not None
         return found
+
+
+async def _dossier(harness: BotHarness) -> Any:
+    async with harness.ctx.session() as session:
+        round_id = await session.scalar(select(NominationRound.id))
+        return await build_dossier(
+            session,
+            now=harness.clock.now(),
+            tz=harness.ctx.settings.tz,
+            authority="UBND xã Trị An",
+            place="Trị An",
+            scope=ExportScope(round_id=round_id),
+        )
+
+
+async def _minutes_document(harness: BotHarness) -> Any:
+    dossier = await _dossier(harness)
+    with zipfile.ZipFile(io.BytesIO(dossier.zip())) as archive:
+        [name] = [n for n in archive.namelist() if n.startswith("04-bien-ban-hop-hoi-dong")]
+        return Document(io.BytesIO(archive.read(name)))
+
+
+async def _minutes(harness: BotHarness) -> tuple[list[str], list[str]]:
+    """The biên bản's paragraphs and the Tờ trình's, from the round's dossier."""
+    dossier = await _dossier(harness)
+    minutes = Document(io.BytesIO(dossier.minutes))
+    to_trinh = Document(io.BytesIO(dossier.to_trinh))
+    return (
+        [p.text for p in minutes.paragraphs if p.text],
+        [p.text for p in to_trinh.paragraphs if p.text],
+    )
 
 
 async def test_the_councils_secret_vote(
@@ -238,6 +274,40 @@ async def test_the_councils_secret_vote(
             False,
         ]
 
+        # The dossier of the round holds the biên bản, and the Tờ trình gives the result.
+        minutes, to_trinh = await _minutes(harness)
+        assert minutes[:3] == [
+            "BIÊN BẢN",
+            "Họp Hội đồng Thi đua - Khen thưởng xét đề nghị khen thưởng đợt “Tổng kết năm 2025”",
+            "Thời gian: ngày 20/01/2026, bắt đầu lúc …… giờ …….",
+        ]
+        assert (
+            "Tổng số thành viên Hội đồng: 6 người. Có mặt (trực tiếp bỏ phiếu): 4 người; vắng "
+            "mặt: 2 người, trong đó 1 người có ý kiến bằng văn bản."
+        ) in minutes
+        assert "- Nguyễn Văn An: Chiến sĩ thi đua toàn quốc;" not in minutes
+        assert "- Lê Thị Bình: Chiến sĩ thi đua cơ sở;" in minutes
+        assert (
+            "Kết quả họp Hội đồng Thi đua - Khen thưởng ngày 20/01/2026: 2/3 tập thể, cá nhân "
+            "đạt tỷ lệ phiếu đồng ý theo quy định (có biên bản kèm theo)."
+        ) in to_trinh
+        document = await _minutes_document(harness)
+        attendance = [[c.text for c in row.cells] for row in document.tables[1].rows]
+        assert attendance[5] == ["5", "Ủy viên 5", "Vắng mặt, có ý kiến bằng văn bản"]
+        assert attendance[6] == ["6", "Ủy viên 6", "Vắng mặt"]
+        results = [[c.text for c in row.cells] for row in document.tables[2].rows]
+        assert results[3] == [
+            "3",
+            "Nguyễn Văn An",
+            "Chiến sĩ thi đua toàn quốc",
+            "5",
+            "0",
+            "1",
+            "83,3%",
+            "≥ 90%",
+            "Không đạt",
+        ]
+
         # A second meeting: only 2 of 6 vote in person, under the quorum of 2/3: even
         # unanimous agreement with written opinions passes nobody.
         reopened = await officer.send("/vote 27/01/2026")
@@ -259,5 +329,10 @@ async def test_the_councils_secret_vote(
             second = await session.get(CouncilVote, int(vote_id))
             assert second is not None
             assert (second.present, second.members_total, second.quorum_met) == (2, 6, False)
+        minutes, to_trinh = await _minutes(harness)
+        assert minutes[2].startswith("Thời gian: ngày 27/01/2026,")
+        assert any("không bảo đảm tỷ lệ ≥ 2/3" in line for line in minutes)
+        assert any(line.startswith("Cuộc họp không đủ số thành viên") for line in minutes)
+        assert any("không đủ số thành viên dự họp" in line for line in to_trinh)
     finally:
         await harness.stop()
