@@ -196,8 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--role",
         type=_invite_role,
         default="head",
-        metavar="head|officer|head,officer",
-        help=_("an officer is not the unit's head unless given both roles: head,officer"),
+        metavar="head|officer|head,officer|council",
+        help=_(
+            "an officer is not the unit's head unless given both roles: head,officer; "
+            "council: a member of the Emulation and Commendation Council, who votes (/vote)"
+        ),
     )
     invite.set_defaults(handler=cmd_invite)
     return parser
@@ -209,7 +212,9 @@ def _invite_role(text: str) -> str:
     role = Role.parse(text)
     if role is None:
         raise argparse.ArgumentTypeError(
-            _("{value} is not a role: use head, officer or head,officer").format(value=text)
+            _("{value} is not a role: use head, officer, head,officer or council").format(
+                value=text
+            )
         )
     return role.value
 
@@ -855,7 +860,11 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
         print(_("Unit: {code} — {name}").format(code=unit.code, name=unit.name))
         print(
             _("Role: {role}").format(
-                role=_("officer") if args.role == Role.OFFICER else _("unit head")
+                role=_("officer")
+                if args.role == Role.OFFICER
+                else _("council member")
+                if args.role == Role.COUNCIL
+                else _("unit head")
             )
         )
         print(

@@ -8,6 +8,7 @@ from telegram.ext import Application, TypeHandler
 from handlers import (
     broadcast,
     catalogue,
+    council,
     deadlines,
     decisions,
     directory,
@@ -32,6 +33,7 @@ FEATURES = {
     for module in (
         broadcast,
         catalogue,
+        council,
         deadlines,
         decisions,
         directory,

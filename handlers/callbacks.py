@@ -251,6 +251,16 @@ for _scope, _word in (("list", "xn"), ("dossier", "xd")):
     define(f"export.{_scope}.rounds", f"{_word}:l", Number(0, 0))
     define(f"export.{_scope}.year", f"{_word}:y", Number(2000, 2100))
 
+# Council vote (handlers/council.py). A member's ballot names the candidate and the choice,
+# never the member: the press is the presser's own vote. The officer's buttons for an absent
+# member's written opinion name the member.
+define("council.vote", "cv:v", Id(), Choice("a", "d"))
+define("council.written_list", "cv:wl", Id())
+define("council.written_member", "cv:wm", Id(), Id())
+define("council.written", "cv:wv", Id(), Id(), Choice("a", "d"))
+define("council.close", "cv:c", Id())
+define("council.close_confirmed", "cv:cc", Id())
+
 
 def decimal_id(
     text: str, *, max_digits: int = 10, minimum: int = 1, maximum: int = MAX_ID

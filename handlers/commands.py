@@ -26,11 +26,14 @@ class Role(enum.Enum):
     OFFICER = "officer"
     # An officer who also acts for a unit: these follow the officer's own commands.
     OFFICER_UNIT = "officer-unit"
+    # Members of the Emulation and Commendation Council: they vote, nothing else.
+    COUNCIL = "council"
     # Every member, whatever their role; after the role's own commands.
     EVERYONE = "everyone"
 
 
 HEAD, OFFICER, OFFICER_UNIT, EVERYONE = Role.HEAD, Role.OFFICER, Role.OFFICER_UNIT, Role.EVERYONE
+COUNCIL = Role.COUNCIL
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,33 @@ COMMANDS: tuple[Command, ...] = (
         (N_("/decision — record the decision on approved nominations (the award history)"),),
         8,
     ),
+    # The council's vote (handlers/council.py): the officer opens and closes it, members vote.
+    Command(
+        "vote",
+        "council",
+        (OFFICER,),
+        N_("The council's secret vote on candidates"),
+        (
+            N_(
+                "/vote dd/mm/yyyy — open the council's vote on the round's approved candidates; "
+                "/vote — who has voted, written opinions of absent members, closing"
+            ),
+        ),
+        12,
+    ),
+    Command(
+        "vote",
+        "council",
+        (COUNCIL,),
+        N_("Your secret ballot on the candidates"),
+        (
+            N_(
+                "/vote — your secret ballot on the candidates (agree or disagree); you can "
+                "change it until the vote is closed"
+            ),
+        ),
+        1,
+    ),
     Command(
         "export",
         "exports",
@@ -219,6 +249,7 @@ FEATURE_ORDER: tuple[str, ...] = (
     "review",
     "catalogue",
     "decisions",
+    "council",
     "exports",
     "broadcast",
     "plan",
@@ -234,9 +265,11 @@ def menu(*roles: Role) -> list[tuple[str, str]]:
     ]
 
 
-def help_lines(*, head: bool, officer: bool) -> list[str]:
-    """The msgids of /help for a member: the head's lines, the officer's, everyone's."""
-    sections = [role for role, shown in ((HEAD, head), (OFFICER, officer)) if shown]
+def help_lines(*, head: bool, officer: bool, council: bool = False) -> list[str]:
+    """The msgids of /help for a member: the head's lines, the officer's, the council
+    member's, everyone's."""
+    shown_sections = ((HEAD, head), (OFFICER, officer), (COUNCIL, council))
+    sections = [role for role, shown in shown_sections if shown]
     lines: list[str] = []
     for section in [*sections, EVERYONE]:
         rows = sorted((c for c in COMMANDS if c.roles[0] is section), key=lambda c: c.help_rank)

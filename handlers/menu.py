@@ -18,12 +18,16 @@ log = logging.getLogger(__name__)
 HEAD_COMMANDS = tuple(commands.menu(Role.HEAD, Role.EVERYONE))
 OFFICER_COMMANDS = tuple(commands.menu(Role.OFFICER, Role.EVERYONE))
 OFFICER_UNIT_COMMANDS = tuple(commands.menu(Role.OFFICER_UNIT))
+# A council member (role "council", handlers/council.py) votes; nothing else.
+COUNCIL_COMMANDS = tuple(commands.menu(Role.COUNCIL, Role.EVERYONE))
 
 
 def commands_for(member: Member | None) -> list[BotCommand]:
     """The menu for this member in the current language."""
     if member is not None and member.is_officer:
         pairs = OFFICER_COMMANDS + (OFFICER_UNIT_COMMANDS if member.is_head else ())
+    elif member is not None and member.active and member.role == "council":
+        pairs = COUNCIL_COMMANDS
     else:
         pairs = HEAD_COMMANDS
     return [BotCommand(name, _(description)) for name, description in pairs]

@@ -8,19 +8,25 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.core.i18n import LANGUAGES, current_language, set_language
 from bot.services import members as member_service
 from bot.services.invites import Redemption, redeem_invite
+from bot.texts import council as council_texts
 from bot.texts import start as texts
 from handlers import callbacks, commands
 from handlers.common import BotContext, answer, member_required, reply, sender_of
 from handlers.menu import publish_member_commands
-from models import Member
+from models import Member, Role
 
 
 def help_text(member: Member) -> str:
     """What the member's role can do, from the command table (handlers/commands.py)."""
-    return texts.help_text(commands.help_lines(head=member.is_head, officer=member.is_officer))
+    lines = commands.help_lines(
+        head=member.is_head, officer=member.is_officer, council=member.role == Role.COUNCIL
+    )
+    return texts.help_text(lines)
 
 
 def welcome_text(member: Member) -> str:
+    if member.role == Role.COUNCIL and not member.is_officer:
+        return council_texts.council_welcome(member.full_name)
     unit = member.unit.name if member.unit else None
     return texts.welcome_text(member.full_name, officer=member.is_officer, unit=unit)
 

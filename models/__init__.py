@@ -3,6 +3,7 @@
 from models.audit import AuditLog
 from models.base import Base, UTCDateTime
 from models.broadcast import Audience, Broadcast, BroadcastRecipient, BroadcastStatus
+from models.council import CouncilAttendance, CouncilBallot, CouncilCandidate, CouncilVote
 from models.directory import (
     HEAD_ROLES,
     OFFICER_ROLES,
@@ -40,6 +41,10 @@ __all__ = [
     "BroadcastRecipient",
     "BroadcastStatus",
     "Cluster",
+    "CouncilAttendance",
+    "CouncilBallot",
+    "CouncilCandidate",
+    "CouncilVote",
     "Invite",
     "Member",
     "Nomination",

@@ -28,14 +28,17 @@ class Role(enum.StrEnum):
     # An officer who is also their unit's head: only when given both roles explicitly
     # (`--role head,officer`). An officer invited for a unit is not its head.
     BOTH = "both"
+    # A member of the Hội đồng Thi đua - Khen thưởng: votes on candidates (handlers/council.py).
+    COUNCIL = "council"
 
     @classmethod
     def parse(cls, text: str) -> Role | None:
-        """`head`, `officer`, or both as `head,officer` (either order); None otherwise."""
+        """`head`, `officer`, `council`, or both as `head,officer` (either order); None
+        otherwise."""
         names = {name.strip().lower() for name in text.split(",")}
         if names == {"head", "officer"} or names == {"both"}:
             return cls.BOTH
-        if len(names) == 1 and (name := names.pop()) in ("head", "officer"):
+        if len(names) == 1 and (name := names.pop()) in ("head", "officer", "council"):
             return cls(name)
         return None
 

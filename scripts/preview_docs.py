@@ -1,4 +1,5 @@
-"""Renders the Word documents (Tờ trình and danh sách, progress report, nomination list) of a
+"""Renders the Word documents (Tờ trình and danh sách, a báo cáo thành tích of an individual and
+of a collective, the biên bản of the council's vote, progress report, nomination list) of a
 small example database to PDF and PNG for a person to look at: `make preview-docs`.
 
 Needs LibreOffice (`soffice`) for the PDF and poppler's `pdftoppm` for the PNG; without them
@@ -11,9 +12,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -22,12 +26,23 @@ from bot.core.db import make_engine, make_sessionmaker  # noqa: E402
 from bot.core.migrate import upgrade  # noqa: E402
 from bot.services.awards import seed_catalogue  # noqa: E402
 from bot.services.dossier import build_dossier  # noqa: E402
+from bot.services.history_import import person_key  # noqa: E402
 from bot.services.nomination_export import ExportScope  # noqa: E402
 from bot.services.plan_parser import parse_plan_file  # noqa: E402
 from bot.services.plans import import_plan  # noqa: E402
 from bot.services.report_files import nomination_files, progress_files  # noqa: E402
 from bot.services.unit_import import import_units, read_unit_rows  # noqa: E402
-from models import AwardForm, Nomination, Unit  # noqa: E402
+from models import (  # noqa: E402
+    AwardForm,
+    AwardRecord,
+    Member,
+    Nomination,
+    NominationRound,
+    Task,
+    TaskReport,
+    TaskReportNote,
+    Unit,
+)
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 2, 5, 10, 0, tzinfo=TZ)
@@ -72,6 +87,59 @@ EXAMPLES = [
 ]
 
 
+COUNCIL = [
+    "Nguyễn Văn Bình",
+    "Trần Thị Cúc",
+    "Lê Văn Đức",
+    "Phạm Thị Hằng",
+    "Hoàng Văn Khánh",
+    "Võ Thị Lan",
+    "Đặng Văn Minh",
+]
+# Each member's ballot on the five candidates (a: agree, d: disagree); "w:" a written opinion
+# of an absent member; None: absent without one.
+BALLOTS = ["aaaaa", "aaaad", "aadad", "aaada", "adaad", "w:aaaad", None]
+
+
+async def council_vote(session: AsyncSession) -> None:
+    """The example round, its council of seven and their vote, closed: for the biên bản."""
+    from bot.services import council_vote as vote_service
+
+    round_ = NominationRound(title="Tổng kết năm 2025", deadline=NOW.date(), created_at=NOW)
+    session.add(round_)
+    await session.flush()
+    for nomination in await session.scalars(select(Nomination)):
+        nomination.round_id = round_.id
+    officer = Member(telegram_id=1, full_name="Cán bộ TĐKT", role="officer", created_at=NOW)
+    members = [
+        Member(telegram_id=100 + n, full_name=name, role="council", created_at=NOW)
+        for n, name in enumerate(COUNCIL)
+    ]
+    session.add_all([officer, *members])
+    await session.commit()
+    opened = await vote_service.start_vote(session, officer, date(2026, 2, 3), now=NOW)
+    assert opened.vote is not None
+    candidates = [c.id for c in opened.vote.candidates]
+    for member, ballot in zip(members, BALLOTS, strict=True):
+        if ballot is None:
+            continue
+        for candidate, choice in zip(candidates, ballot.removeprefix("w:"), strict=True):
+            if ballot.startswith("w:"):
+                await vote_service.record_written(
+                    session, officer, member.id, candidate, choice == "a", now=NOW
+                )
+            else:
+                await vote_service.cast_ballot(session, member, candidate, choice == "a", now=NOW)
+    await vote_service.close_vote(
+        session,
+        officer,
+        opened.vote.id,
+        vote_service.load_council_rules(),
+        now=NOW,
+        today=NOW.date(),
+    )
+
+
 async def build(database: Path, out: Path) -> list[Path]:
     url = f"sqlite+aiosqlite:///{database}"
     await upgrade(url)
@@ -84,8 +152,6 @@ async def build(database: Path, out: Path) -> list[Path]:
                 session, parse_plan_file(ROOT / "examples" / "ke-hoach-tdkt-2020.txt"), now=NOW
             )
             await seed_catalogue(session, "commune")
-            from sqlalchemy import select
-
             forms = {f.code: f for f in await session.scalars(select(AwardForm))}
             unit = await session.scalar(select(Unit).limit(1))
             assert unit is not None
@@ -107,7 +173,53 @@ async def build(database: Path, out: Path) -> list[Path]:
                         updated_at=NOW,
                     )
                 )
+            # Two awards in the history of the first individual, one of them without its date.
+            for code, year, decision, day in (
+                ("CSTDCS", 2024, "15/QĐ-UBND", date(2025, 1, 9)),
+                ("GK-XA-CN", 2023, "102/QĐ-UBND", None),
+            ):
+                session.add(
+                    AwardRecord(
+                        target="individual",
+                        person_name="Nguyễn Thị Hoa",
+                        person_key=person_key("Nguyễn Thị Hoa"),
+                        unit_id=unit.id,
+                        award_form_id=forms[code].id,
+                        year_from=year,
+                        year_to=year,
+                        decision_no=decision,
+                        decision_date=day,
+                        authority="Chủ tịch UBND xã Trị An",
+                        created_at=NOW,
+                    )
+                )
+            # Some units have reported tasks of quarter I done, with a note or a file.
+            units = list(await session.scalars(select(Unit).order_by(Unit.id)))
+            tasks = list(await session.scalars(select(Task).order_by(Task.id).limit(3)))
+            for offset, (task, done_by) in enumerate(zip(tasks, (3, 2, 1), strict=True)):
+                for unit in units[:done_by]:
+                    report = TaskReport(
+                        task_id=task.id,
+                        unit_id=unit.id,
+                        done=True,
+                        done_at=datetime(2020, 3, 10 + offset, 9, 0, tzinfo=TZ),
+                        updated_at=NOW,
+                    )
+                    session.add(report)
+                    await session.flush()
+                    session.add(
+                        TaskReportNote(
+                            report_id=report.id,
+                            at=datetime(2020, 3, 10 + offset, 9, 5, tzinfo=TZ),
+                            note="Đã ban hành kế hoạch, gửi kèm bản scan."
+                            if offset == 0
+                            else None,
+                            file_id="preview" if offset < 2 else None,
+                            file_name=f"ke-hoach-{unit.code.lower()}.pdf" if offset < 2 else None,
+                        )
+                    )
             await session.commit()
+            await council_vote(session)
         async with sessions() as session:
             dossier = await build_dossier(
                 session, now=NOW, tz=TZ, scope=ExportScope(year=NOW.year), **SETTINGS
@@ -125,6 +237,12 @@ async def build(database: Path, out: Path) -> list[Path]:
         await engine.dispose()
     files = {
         "to-trinh-va-danh-sach.docx": dossier.combined,
+        # The first collective's and the first individual's báo cáo thành tích.
+        "bao-cao-thanh-tich-tap-the.docx": dossier.reports[0][1],
+        "bao-cao-thanh-tich-ca-nhan.docx": next(
+            data for name, data in dossier.reports if "nguyen-thi-hoa" in name
+        ),
+        "bien-ban-hop-hoi-dong.docx": dossier.minutes,
         "bao-cao-tien-do.docx": progress.by_suffix(".docx"),
         "danh-sach-de-nghi.docx": listing.by_suffix(".docx"),
     }

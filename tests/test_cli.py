@@ -460,7 +460,7 @@ def test_invite_roles_both_is_said_explicitly(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
     env = {"TDKT_DATABASE_URL": url, "TDKT_BOT_USERNAME": BOT_USERNAME}
     assert tdkt("import-units", str(UNITS_CSV), env=env).returncode == 0
-    for role in ("officer", "head,officer", "officer, head"):
+    for role in ("officer", "head,officer", "officer, head", "council"):
         assert tdkt("invite", "PNV", "--role", role, env=env).returncode == 0
     bad = tdkt("invite", "PNV", "--role", "head,chief", env=env)
     assert bad.returncode == 2 and "head,chief" in bad.stderr
@@ -472,7 +472,7 @@ def test_invite_roles_both_is_said_explicitly(tmp_path: Path) -> None:
         await engine.dispose()
         return stored
 
-    assert asyncio.run(roles()) == ["officer", "both", "both"]
+    assert asyncio.run(roles()) == ["officer", "both", "both", "council"]
 
 
 async def test_concurrent_upgrades_of_a_fresh_postgres_database_all_succeed(

@@ -9,7 +9,12 @@ from telegram.ext import ApplicationBuilder, CommandHandler
 
 from bot.core.i18n import _, use_language
 from handlers import commands, register_all
-from handlers.menu import HEAD_COMMANDS, OFFICER_COMMANDS, OFFICER_UNIT_COMMANDS
+from handlers.menu import (
+    COUNCIL_COMMANDS,
+    HEAD_COMMANDS,
+    OFFICER_COMMANDS,
+    OFFICER_UNIT_COMMANDS,
+)
 from handlers.start import help_text
 
 TODAY_HEAD = [
@@ -33,6 +38,7 @@ TODAY_OFFICER = [
     ("round", "Open or close a nomination round"),
     ("awards", "The catalogue of award forms"),
     ("decision", "Record the decision on approved nominations"),
+    ("vote", "The council's secret vote on candidates"),
     ("export", "Export progress or nominations as Excel/Word"),
     ("help", "What this bot can do"),
     ("lang", "Change language (vi/en)"),
@@ -60,6 +66,17 @@ OFFICER_HELP = [
     "/units — units and their heads; /invite CODE — an invite link; "
     "/deactivate ID — revoke a member's access",
     "/plan — import a plan document or edit tasks",
+    "/vote dd/mm/yyyy — open the council's vote on the round's approved candidates; "
+    "/vote — who has voted, written opinions of absent members, closing",
+]
+COUNCIL_MENU = [
+    ("vote", "Your secret ballot on the candidates"),
+    ("help", "What this bot can do"),
+    ("lang", "Change language (vi/en)"),
+]
+COUNCIL_HELP = [
+    "/vote — your secret ballot on the candidates (agree or disagree); you can "
+    "change it until the vote is closed",
 ]
 EVERYONE_HELP = [
     "/cancel — stop what you are filling in",
@@ -72,6 +89,13 @@ def test_menus_are_todays() -> None:
     assert list(HEAD_COMMANDS) == TODAY_HEAD
     assert list(OFFICER_COMMANDS) == TODAY_OFFICER
     assert list(OFFICER_UNIT_COMMANDS) == TODAY_OFFICER_UNIT
+    assert list(COUNCIL_COMMANDS) == COUNCIL_MENU
+
+
+def test_council_help() -> None:
+    assert commands.help_lines(head=False, officer=False, council=True) == (
+        COUNCIL_HELP + EVERYONE_HELP
+    )
 
 
 def test_help_is_todays() -> None:
@@ -79,7 +103,7 @@ def test_help_is_todays() -> None:
         for officer in (False, True):
             lines = (HEAD_HELP if head else []) + (OFFICER_HELP if officer else [])
             assert commands.help_lines(head=head, officer=officer) == lines + EVERYONE_HELP
-            member = SimpleNamespace(is_head=head, is_officer=officer)
+            member = SimpleNamespace(is_head=head, is_officer=officer, role=None)
             for language in ("vi", "en"):
                 with use_language(language):
                     expected = [_("<b>What you can do</b>")]
@@ -99,7 +123,11 @@ def test_registered_commands_are_the_table() -> None:
                     registered[name] = handler.callback.__module__
     table = {c.name: f"handlers.{c.module}" for c in commands.COMMANDS}
     assert registered == table
-    assert len(table) == len(commands.COMMANDS)
+    # A command has one row per role only where its menu line differs (/vote); the same module.
+    for name in table:
+        rows = [c for c in commands.COMMANDS if c.name == name]
+        assert len({c.module for c in rows}) == 1
+        assert len(rows) == len({c.roles for c in rows})
 
 
 def test_every_feature_module_is_in_the_order() -> None:

@@ -3,8 +3,9 @@
 language (laid out by bot/services/official_docx.py).
 
 The Tờ trình proposes the nominations the officer approved in review; it says how many were
-filed and what the review made of them. The báo cáo thành tích of each candidate and the
-council's biên bản are not produced yet.
+filed and what the review made of them, and the council's result once it has voted. The .zip
+also holds the báo cáo thành tích of each proposed candidate (bot/services/achievement_report.py)
+and the biên bản of the council's meeting (bot/services/council_minutes.py).
 """
 
 from __future__ import annotations
@@ -13,17 +14,21 @@ import asyncio
 import io
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import official_docx as o
+from bot.services.achievement_report import achievement_report, candidates, report_name
+from bot.services.council_minutes import minutes_document, minutes_for
+from bot.services.council_vote import VoteResult
 from bot.services.exports import ExportHeading, NominationRow, nomination_list_section
 from bot.services.nomination_export import ExportScope, NominationExport, nomination_export
-from models import NominationStatus
+from models import Nomination, NominationStatus, Unit
 
 # The legal basis (căn cứ), as the documents name them.
 LAW = "Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022"
@@ -45,6 +50,10 @@ class Dossier:
     proposed: list[NominationRow]
     filed: int  # nominations of the scope, whatever the review made of them
     export: NominationExport
+    # (file name, content) of each proposed candidate's báo cáo thành tích.
+    reports: list[tuple[str, bytes]] = field(default_factory=list)
+    # The biên bản of the council's latest closed vote on the scope, if it has voted.
+    minutes: bytes | None = None
 
     @property
     def collectives(self) -> int:
@@ -55,11 +64,16 @@ class Dossier:
         return sum(1 for row in self.proposed if row.target == "individual")
 
     def zip(self) -> bytes:
-        """The Tờ trình and the danh sách as separate files."""
+        """The Tờ trình, the danh sách and each candidate's báo cáo thành tích as separate
+        files."""
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(f"01-to-trinh-{self.file_stem}.docx", self.to_trinh)
             archive.writestr(f"02-danh-sach-{self.file_stem}.docx", self.danh_sach)
+            for name, data in self.reports:
+                archive.writestr(f"03-{name}", data)
+            if self.minutes is not None:
+                archive.writestr(f"04-bien-ban-hop-hoi-dong-{self.file_stem}.docx", self.minutes)
         return buffer.getvalue()
 
 
@@ -78,8 +92,29 @@ def _subject(data: NominationExport) -> str:
     return f"Về việc đề nghị khen thưởng năm {data.year}"
 
 
+def _council_line(minutes: VoteResult | None) -> str:
+    """The Tờ trình's line on the council's meeting: its result when it has voted."""
+    if minutes is None:
+        return f"Kết quả họp Hội đồng Thi đua - Khen thưởng: {o.BLANK}{o.BLANK}"
+    when = f"ngày {minutes.facts.meeting_date:%d/%m/%Y}"
+    if not minutes.quorum_met:
+        return (
+            f"Kết quả họp Hội đồng Thi đua - Khen thưởng {when}: không đủ số thành viên dự họp "
+            "theo quy định, Hội đồng sẽ bỏ phiếu lại (có biên bản kèm theo)."
+        )
+    return (
+        f"Kết quả họp Hội đồng Thi đua - Khen thưởng {when}: {len(minutes.passed)}/"
+        f"{len(minutes.results)} tập thể, cá nhân đạt tỷ lệ phiếu đồng ý theo quy định (có biên "
+        "bản kèm theo)."
+    )
+
+
 def _to_trinh(
-    document: Any, data: NominationExport, proposed: list[NominationRow], authority: str
+    document: Any,
+    data: NominationExport,
+    proposed: list[NominationRow],
+    authority: str,
+    minutes: VoteResult | None = None,
 ) -> None:
     heading: ExportHeading = data.word_heading
     o.heading(
@@ -128,10 +163,7 @@ def _to_trinh(
             else "."
         ),
     )
-    o.body(
-        document,
-        f"Kết quả họp Hội đồng Thi đua - Khen thưởng: {o.BLANK}{o.BLANK}",
-    )
+    o.body(document, _council_line(minutes))
     o.body(document, f"Kính trình {o.BLANK} xem xét, quyết định./.")
     o.closing(
         document,
@@ -186,13 +218,17 @@ async def build_dossier(
         place=place,
     )
     proposed = [row for row in data.word_rows if row.state == PROPOSED]
+    people = await candidates(session, await proposed_ids(session, data, tz))
+    minutes = await minutes_for(
+        session, round_id=data.round.id if data.round else None, year=data.year, tz=tz
+    )
     attached = _attached_to(data, authority)
     list_heading = _list_heading(data)
 
     def documents() -> tuple[bytes, bytes, bytes]:
         """The Tờ trình, the danh sách, and both in one file."""
         to_trinh = o.new_document()
-        _to_trinh(to_trinh, data, proposed, authority)
+        _to_trinh(to_trinh, data, proposed, authority, minutes)
 
         danh_sach = o.new_document(landscape=True)
         nomination_list_section(
@@ -200,7 +236,7 @@ async def build_dossier(
         )
 
         combined = o.new_document()
-        _to_trinh(combined, data, proposed, authority)
+        _to_trinh(combined, data, proposed, authority, minutes)
         section = combined.add_section(WD_SECTION.NEW_PAGE)
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width
@@ -209,8 +245,26 @@ async def build_dossier(
         )
         return o.to_bytes(to_trinh), o.to_bytes(danh_sach), o.to_bytes(combined)
 
-    # Laying out three Word files takes long enough to hold up every reply: a worker thread.
+    def reports() -> list[tuple[str, bytes]]:
+        return [
+            (
+                report_name(index, person),
+                o.to_bytes(achievement_report(person, parent=authority, place=place)),
+            )
+            for index, person in enumerate(people, start=1)
+        ]
+
+    # Laying out the Word files takes long enough to hold up every reply: a worker thread.
     to_trinh, danh_sach, combined = await asyncio.to_thread(documents)
+    files = await asyncio.to_thread(reports)
+    minutes_file = None
+    if minutes is not None:
+        found = minutes
+
+        def minutes_bytes() -> bytes:
+            return o.to_bytes(minutes_document(found, authority=authority, place=place))
+
+        minutes_file = await asyncio.to_thread(minutes_bytes)
 
     stem = data.file_stem.replace("de-nghi-khen-thuong", "ho-so-de-nghi-khen-thuong", 1)
     return Dossier(
@@ -221,4 +275,26 @@ async def build_dossier(
         proposed,
         len(data.word_rows),
         data,
+        files,
+        minutes_file,
     )
+
+
+async def proposed_ids(session: AsyncSession, data: NominationExport, tz: ZoneInfo) -> list[int]:
+    """The ids of the nominations the dossier proposes (approved in review), in the order of
+    its list: collectives first, then by form, unit and number."""
+    query = (
+        select(Nomination.id)
+        .join(Unit, Unit.id == Nomination.unit_id)
+        .where(Nomination.status == PROPOSED, Nomination.submitted_at.is_not(None))
+    )
+    if data.round is not None:
+        query = query.where(Nomination.round_id == data.round.id)
+    else:
+        start = datetime(data.year, 1, 1, tzinfo=tz)
+        end = datetime(data.year + 1, 1, 1, tzinfo=tz)
+        query = query.where(Nomination.submitted_at >= start, Nomination.submitted_at < end)
+    query = query.order_by(
+        Nomination.target, Nomination.award_form_id, Unit.name, Nomination.number
+    )
+    return list(await session.scalars(query))

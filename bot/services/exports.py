@@ -399,11 +399,14 @@ def progress_docx(
     *,
     parent: str = "",
     place: str = "",
+    chart: tuple[int, bytes] | None = None,
 ) -> bytes:
     """A BÁO CÁO laid out as an administrative document: the heading with its number and
-    date, per quarter a summary, the task table (with the body responsible) and the units'
-    notes and files, the units lagging behind, Nơi nhận and the signature."""
+    date, per quarter a summary, the task table (with the body responsible), the chart (of
+    its quarter) and the units' notes and files, the units lagging behind, Nơi nhận and the
+    signature; then the appendix of units × tasks (bot/services/progress_document.py)."""
     from bot.services import official_docx as o
+    from bot.services import progress_document as pd
 
     document = o.new_document()
     o.heading(
@@ -458,6 +461,9 @@ def progress_docx(
                 centre=(0, 2, 3),
             )
         o.line(document, "", after=6)
+        if chart is not None and chart[0] == quarter.quarter and matrix.plan is not None:
+            caption = pd.chart_caption(quarter.quarter, matrix.plan.year, authority, matrix.today)
+            pd.add_chart(document, chart[1], caption)
         noted = [
             (task, unit, quarter.notes[(unit.id, task.id)])
             for task in quarter.tasks
@@ -488,6 +494,7 @@ def progress_docx(
             o.signature_for(authority),
         ),
     )
+    pd.unit_task_appendix(document, matrix, authority=authority, note=note_text, tz=tz)
     return o.to_bytes(document)
 
 

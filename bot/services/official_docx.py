@@ -418,3 +418,53 @@ def group_row(table: Table, text: str, *, size: float = 12) -> None:
     cells = table.add_row().cells
     merged = cells[0].merge(cells[-1])
     line(merged, text, bold=True, size=size)
+
+
+def signatures(
+    document: DocumentType,
+    left: list[str],
+    right: list[str],
+    *,
+    left_name: str = "",
+    right_name: str = "",
+) -> Table:
+    """Two signature blocks side by side (a report and its confirmation, a biên bản's
+    secretary and chair): each upper case, bold, centred, "(Ký, ghi rõ họ và tên)", room to
+    sign, then the name (bold) or a blank to write it."""
+    width = text_width_mm(document)
+    table = borderless(document.add_table(rows=1, cols=2))
+    column_widths(table, [width / 2, width / 2])
+    # The shorter block padded so that both names stand on one line.
+    longest = max(len(left), len(right))
+    for cell, lines, name in zip(
+        table.rows[0].cells, (left, right), (left_name, right_name), strict=True
+    ):
+        for index, text in enumerate(lines):
+            line(
+                cell,
+                text.upper(),
+                bold=True,
+                size=BODY_PT,
+                align="center",
+                before=12 * (not index),
+            )
+        line(cell, "(Ký, ghi rõ họ và tên)", italic=True, size=BODY_PT, align="center")
+        for _blank in range(4 + longest - len(lines)):
+            line(cell, "", size=BODY_PT)
+        line(cell, name or BLANK, bold=True, size=BODY_PT, align="center")
+    return table
+
+
+def new_section(document: DocumentType) -> Any:
+    """A section on a new page. The paragraph that ends the previous section is made a hairline:
+    after a full page (a signature table at its foot) it would otherwise spill onto a blank
+    page of its own."""
+    from docx.enum.section import WD_SECTION
+    from docx.shared import Pt
+
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    ending = document.paragraphs[-1]
+    ending.paragraph_format.line_spacing = Pt(1)
+    ending.paragraph_format.space_before = Pt(0)
+    ending.paragraph_format.space_after = Pt(0)
+    return section

@@ -116,8 +116,11 @@ async def progress_files(
     report = await plan_progress(session, today, None, tz)
     stem = f"tien-do-ke-hoach-tdkt-{today.isoformat()}"
     with use_language("vi"):  # an administrative document: in Vietnamese
+        from bot.services.progress_document import progress_chart
+
+        chart = await asyncio.to_thread(progress_chart, report, authority)
         docx = await _render(
-            progress_docx, matrix, report, authority, tz, parent=parent, place=place
+            progress_docx, matrix, report, authority, tz, parent=parent, place=place, chart=chart
         )
     with use_language(language):
         return ReportFiles(

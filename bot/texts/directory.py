@@ -42,6 +42,7 @@ def role_label(role: Role) -> str:
         Role.OFFICER: _("officer"),
         Role.HEAD: _("unit head"),
         Role.BOTH: _("unit head and officer"),
+        Role.COUNCIL: _("council member"),
     }[role]
 
 

@@ -87,12 +87,24 @@ with use_language("vi"):
         "about_deactivated": html_to_text(about_text(DEACTIVATED_ID)),
         "about_stranger": html_to_text(about_text(STRANGER_ID)),
         "nothing_to_cancel": _("There is nothing to cancel."),
+        "council_only": _(
+            "Sorry, this is only for the members of the Emulation and Commendation Council."
+        ),
+        "vote_only": _("Sorry, this command is only for TĐKT officers and council members."),
     }
     APOLOGIES = (
         _("Sorry, something went wrong on our side. Please try again in a moment."),
         _("The system is busy right now and nothing was saved. Please try again in a moment."),
     )
-ROLE_REFUSALS = ("not_registered", "deactivated", "officer_only", "unit_only", "invalid")
+ROLE_REFUSALS = (
+    "not_registered",
+    "deactivated",
+    "officer_only",
+    "unit_only",
+    "invalid",
+    "council_only",
+    "vote_only",
+)
 
 
 @dataclass(frozen=True)
@@ -170,6 +182,15 @@ COMMANDS = [
     Row("done", "command", UNIT_ONLY, "/done", probe="/done {task_probe} Đã xong"),
     Row("nominate", "command", UNIT_ONLY, "/nominate"),
     Row("nominations", "command", UNIT_ONLY, "/nominations"),
+    # Council members vote with /vote too (tests/e2e/test_council_vote.py); a head may not.
+    Row(
+        "vote",
+        "command",
+        OFFICER_ONLY,
+        "/vote",
+        probe="/vote 20/06/2020",
+        refusals={HEAD: "vote_only"},
+    ),
 ]
 
 CALLBACKS = [
@@ -252,6 +273,20 @@ CALLBACKS = [
     ),
     # Closing a year's plan: asking only shows the summary; 2020 is not over in this world.
     Row("plc", "callback", OFFICER_ONLY, "plc:2020:0", probe="plc:2020:1"),
+    # Council vote: a ballot is a council member's only (no role of the matrix is one).
+    Row(
+        "cv:v",
+        "callback",
+        MEMBER,
+        "cv:v:{cv_candidate}:a",
+        allowed=frozenset(),
+        refusals={OFFICER: "council_only", HEAD: "council_only"},
+    ),
+    Row("cv:wl", "callback", OFFICER_ONLY, "cv:wl:{cv_vote}"),
+    Row("cv:wm", "callback", OFFICER_ONLY, "cv:wm:{cv_vote}:{cv_member}"),
+    Row("cv:wv", "callback", OFFICER_ONLY, "cv:wv:{cv_candidate}:{cv_member}:a"),
+    Row("cv:c", "callback", OFFICER_ONLY, "cv:c:{cv_vote}"),
+    Row("cv:cc", "callback", OFFICER_ONLY, "cv:cc:{cv_vote_close}"),
 ]
 
 
@@ -333,6 +368,38 @@ async def _broadcast(
             status_message_id=1,
         )
     return draft.id
+
+
+async def _council_world(session: AsyncSession, head: Member, now: datetime) -> dict[str, int]:
+    """A council member who has not voted, and two open votes on an approved nomination of a
+    closed round: the latest to press on, the other for the officer's cell to close."""
+    from models import CouncilCandidate, CouncilVote, NominationRound
+
+    round_ = NominationRound(title="Đợt hội đồng", deadline=now.date(), open=False, created_at=now)
+    session.add(round_)
+    await session.flush()
+    approved = await _submitted(session, head, "Tập thể hội đồng", now)
+    nomination = await session.get(Nomination, approved)
+    assert nomination is not None
+    nomination.round_id, nomination.status = round_.id, NominationStatus.APPROVED.value
+    council = Member(
+        telegram_id=990301, full_name="Ủy viên", role=Role.COUNCIL.value, created_at=now
+    )
+    session.add(council)
+    votes = []
+    for _vote in range(2):
+        vote = CouncilVote(round_id=round_.id, meeting_date=now.date(), opened_at=now)
+        vote.candidates = [CouncilCandidate(nomination_id=approved, position=0)]
+        session.add(vote)
+        await session.flush()
+        votes.append(vote)
+    await session.commit()
+    return {
+        "cv_vote_close": votes[0].id,
+        "cv_vote": votes[1].id,
+        "cv_candidate": votes[1].candidates[0].id,
+        "cv_member": council.id,
+    }
 
 
 async def build_world(harness: BotHarness) -> World:
@@ -436,6 +503,7 @@ async def build_world(harness: BotHarness) -> World:
             await session.flush()
             ids[key] = record.id
         await session.commit()
+        ids.update(await _council_world(session, head_a, now))
         ids["fresh_invite"] = await invite_code(session, "X-TP", Role.HEAD, now)
         ids["expired_invite"] = await invite_code(
             session, "PNV", Role.OFFICER, now - timedelta(days=8)
@@ -826,6 +894,12 @@ FORGED_TEMPLATES = {
     "prt": "prt:{n}",
     "prf": "prf:{n}",
     "plc": "plc:{n}:1",
+    "cv:v": "cv:v:{n}:a",
+    "cv:wl": "cv:wl:{n}",
+    "cv:wm": "cv:wm:{n}:{n}",
+    "cv:wv": "cv:wv:{n}:{n}:a",
+    "cv:c": "cv:c:{n}",
+    "cv:cc": "cv:cc:{n}",
 }
 FORGERIES = {
     "over-long": "1" * 64,

@@ -189,9 +189,26 @@ async def test_the_dossier_in_chat_and_on_the_command_line(
 
         with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
             names = sorted(archive.namelist())
-            assert [n.split("-")[0] for n in names] == ["01", "02"]
+            assert [n.split("-")[0] for n in names] == ["01", "02", *["03"] * 5]
             to_trinh = Document(io.BytesIO(archive.read(names[0])))
             danh_sach = Document(io.BytesIO(archive.read(names[1])))
+            # One báo cáo thành tích per proposed candidate, collectives first.
+            assert [n.split("-", 1)[1] for n in names[2:]] == [
+                "bao-cao-thanh-tich-01-to-van-thu.docx",
+                "bao-cao-thanh-tich-02-to-mot-cua.docx",
+                "bao-cao-thanh-tich-03-le-van-dung.docx",
+                "bao-cao-thanh-tich-04-tran-thi-mai.docx",
+                "bao-cao-thanh-tich-05-pham-van-nam.docx",
+            ]
+            report = _texts(Document(io.BytesIO(archive.read(names[4]))))
+        assert report[:3] == [
+            "BÁO CÁO THÀNH TÍCH",
+            "Đề nghị tặng Chiến sĩ thi đua cơ sở",
+            "Lê Văn Dũng, Công chức Văn phòng, UBND xã Trị An",
+        ]
+        assert "I. SƠ LƯỢC LÝ LỊCH" in report and "- Họ và tên: Lê Văn Dũng" in report
+        assert "Hoàn thành xuất sắc nhiệm vụ năm 2019." in report
+        assert "III. CÁC HÌNH THỨC ĐÃ ĐƯỢC KHEN THƯỞNG" in report
         _check_to_trinh(to_trinh)
         assert "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG" not in _texts(to_trinh)
         _check_list(danh_sach.tables[0], danh_sach.tables[1], _texts(danh_sach))
@@ -228,7 +245,7 @@ async def test_the_dossier_in_chat_and_on_the_command_line(
         "export", "dossier", "--out", str(out), "--year", "2020", env=env
     )
     assert code == 0, stderr
-    assert len(zipfile.ZipFile(out).namelist()) == 2
+    assert len(zipfile.ZipFile(out).namelist()) == 7
     code, _stdout, stderr = await atdkt(
         "export", "dossier", "--out", str(tmp_path / "d.xlsx"), env=env
     )

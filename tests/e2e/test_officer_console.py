@@ -138,7 +138,9 @@ async def test_progress_exports_in_chat_and_on_the_command_line(
     ]
     section = report.sections[0]
     assert [round(v / 36000) for v in (section.page_width, section.page_height)] == [210, 297]
-    closing = report.tables[-1].rows[0].cells
+    # The signature closes the report; the appendix of units × tasks follows it.
+    signed = next(t for t in report.tables if t.cell(0, 0).text.startswith("Nơi nhận"))
+    closing = signed.rows[0].cells
     assert closing[0].paragraphs[0].text == "Nơi nhận:"
     assert "THỦ TRƯỞNG CƠ QUAN" in closing[1].text
     quarter_two = report.tables[2]  # after the heading and quarter I

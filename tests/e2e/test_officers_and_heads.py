@@ -191,7 +191,12 @@ async def test_a_second_officer_gets_no_guidance_digest_or_round_reminder_of_the
 
 @pytest.mark.parametrize(
     ("typed", "role"),
-    [("officer", Role.OFFICER), ("head,officer", Role.BOTH), ("officer,head", Role.BOTH)],
+    [
+        ("officer", Role.OFFICER),
+        ("head,officer", Role.BOTH),
+        ("officer,head", Role.BOTH),
+        ("council", Role.COUNCIL),
+    ],
 )
 async def test_invite_roles_in_chat(
     seeded: BotHarness, officer_id: int, typed: str, role: Role
