@@ -287,6 +287,7 @@ def config_error_text(error: ConfigError) -> str:
             "TDKT_AUTHORITY_LEVEL: '{value}' is not one of commune, province, agency."
         ),
         "rules-file": _("TDKT_RULES_FILE: '{value}' is not a file."),
+        "zalo-rate": _("TDKT_ZALO_RATE: '{value}' is not a whole number of messages a second."),
     }
     return texts.get(error.reason, texts["missing-token"]).format(value=error.value)
 
@@ -387,7 +388,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import ALLOWED_UPDATES, build_application
     from bot.runtime.intake import api_address, serve
 
-    settings.require_token()
+    if not settings.zalo_token:
+        settings.require_token()  # Zalo alone works without Telegram's token
     asyncio.run(_migrate(settings))
     webhook = None
     if args.webhook_url:
@@ -400,6 +402,20 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             "path": urlparse(args.webhook_url).path or "/",
             "secret": settings.webhook_secret or asyncio.run(_stored_webhook_secret(settings)),
         }
+    if settings.zalo_token:
+        from bot.runtime.zalo.run import serve_with_zalo, serve_zalo_only
+
+        if not settings.token:
+            return asyncio.run(serve_zalo_only(settings, webhook=webhook))
+        return asyncio.run(
+            serve_with_zalo(
+                build_application(settings),
+                settings,
+                api_url=api_address(settings.api_base_url),
+                allowed_updates=ALLOWED_UPDATES,
+                webhook=webhook,
+            )
+        )
     application = build_application(settings)
     return asyncio.run(
         serve(
@@ -828,7 +844,11 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.invites import UnknownUnit, create_invite, deep_link
     from models import Role, Unit
 
-    username = settings.bot_username or asyncio.run(_fetch_username(settings))
+    # Telegram: a link that carries the code; Zalo (no start parameter): the code to send.
+    telegram = bool(settings.token or settings.bot_username or not settings.zalo_token)
+    username = ""
+    if telegram:
+        username = settings.bot_username or asyncio.run(_fetch_username(settings))
     now, ttl = SystemClock().now(), timedelta(days=settings.invite_ttl_days)
     expires = (now + ttl).astimezone(settings.tz)
 
@@ -850,7 +870,14 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
         )
         # The code on its own line, then the link (scripts read them); then what it is for.
         print(code)
-        print(deep_link(username, code))
+        if telegram:
+            print(deep_link(username, code))
+        if settings.zalo_token:
+            print(
+                _("On Zalo: send this code to the bot (alone, or after /start): {code}").format(
+                    code=code
+                )
+            )
         print(_("Unit: {code} — {name}").format(code=unit.code, name=unit.name))
         print(
             _("Role: {role}").format(
