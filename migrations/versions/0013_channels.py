@@ -50,16 +50,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "channel", sa.String(length=20), server_default="telegram", nullable=False
-            )
+            sa.Column("channel", sa.String(length=20), server_default="telegram", nullable=False)
         )
         batch_op.alter_column("telegram_id", existing_type=sa.BigInteger(), nullable=True)
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "channel", sa.String(length=20), server_default="telegram", nullable=False
-            )
+            sa.Column("channel", sa.String(length=20), server_default="telegram", nullable=False)
         )
         batch_op.add_column(sa.Column("chat_ref", sa.String(length=100), nullable=True))
         batch_op.alter_column("chat_id", existing_type=sa.BigInteger(), nullable=True)
