@@ -24,6 +24,7 @@ CLAIM_LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(minutes=5)
 
 Buttons = list[list[dict[str, Any]]]
+ADDRESS_SLICE = 500
 
 
 @dataclass(frozen=True)
@@ -50,20 +51,24 @@ class Address:
 
 
 async def addresses_of(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, Address]:
-    """The address of each of these members on the channel they are reached on (one query).
+    """The address of each of these members on the channel they are reached on.
     Members without an id on their channel are left out."""
-    if not member_ids:
-        return {}
-    rows = await session.execute(
-        select(Member.id, Member.channel, Member.telegram_id, ChannelIdentity.external_id)
-        .outerjoin(
-            ChannelIdentity,
-            (ChannelIdentity.member_id == Member.id) & (ChannelIdentity.channel == Member.channel),
+    wanted = sorted(set(member_ids))
+    rows = []
+    # In slices: SQLite limits the parameters of one statement.
+    for start in range(0, len(wanted), ADDRESS_SLICE):
+        result = await session.execute(
+            select(Member.id, Member.channel, Member.telegram_id, ChannelIdentity.external_id)
+            .outerjoin(
+                ChannelIdentity,
+                (ChannelIdentity.member_id == Member.id)
+                & (ChannelIdentity.channel == Member.channel),
+            )
+            .where(Member.id.in_(wanted[start : start + ADDRESS_SLICE]))
         )
-        .where(Member.id.in_(set(member_ids)))
-    )
+        rows.extend(result.all())
     addresses = {}
-    for member_id, channel, telegram_id, external_id in rows.all():
+    for member_id, channel, telegram_id, external_id in rows:
         if channel == Channel.TELEGRAM and telegram_id is not None:
             addresses[member_id] = Address(Channel.TELEGRAM.value, telegram_id)
         elif channel != Channel.TELEGRAM and external_id is not None:
