@@ -926,7 +926,7 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
     rules = ReminderRules(
         settings.reminder_windows, settings.overdue_every_days, settings.working_days_only
     )
-    if not args.dry_run:
+    if not args.dry_run and not settings.zalo_token:
         settings.require_token()
     if local_now.time() < settings.reminder_time:
         print(
@@ -981,8 +981,23 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> object:
     from bot.runtime.aiohttp_request import make_bot
-    from bot.runtime.outbox_sender import OutboxSender
+    from bot.runtime.outbox_sender import DrainStats, OutboxSender
 
+    stats = DrainStats()
+    if settings.zalo_token:
+        from bot.runtime.zalo.client import ZaloClient
+        from bot.runtime.zalo.sender import ZaloSender
+
+        async with ZaloClient(settings.zalo_token, base_url=settings.zalo_api_base_url) as client:
+            zalo = ZaloSender(
+                client,
+                sessionmaker,  # type: ignore[arg-type]
+                clock,  # type: ignore[arg-type]
+                per_second=settings.zalo_rate,
+            )
+            stats = await zalo.drain()
+        if not settings.token:
+            return stats
     bot = make_bot(settings)
     async with bot:
         sender = OutboxSender(
@@ -991,7 +1006,10 @@ async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> o
             clock,  # type: ignore[arg-type]
             per_second=settings.send_per_second,
         )
-        return await sender.drain()
+        telegram = await sender.drain()
+    for name in ("sent", "retried", "failed", "unreachable"):
+        setattr(stats, name, getattr(stats, name) + getattr(telegram, name))
+    return stats
 
 
 def _plain(text: str) -> str:
