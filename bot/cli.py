@@ -292,6 +292,7 @@ def config_error_text(error: ConfigError) -> str:
             "TDKT_AUTHORITY_LEVEL: '{value}' is not one of commune, province, agency."
         ),
         "rules-file": _("TDKT_RULES_FILE: '{value}' is not a file."),
+        "zalo-rate": _("TDKT_ZALO_RATE: '{value}' is not a whole number of messages a second."),
     }
     return texts.get(error.reason, texts["missing-token"]).format(value=error.value)
 
@@ -392,7 +393,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import ALLOWED_UPDATES, build_application
     from bot.runtime.intake import api_address, serve
 
-    settings.require_token()
+    if not settings.zalo_token:
+        settings.require_token()  # Zalo alone works without Telegram's token
     asyncio.run(_migrate(settings))
     webhook = None
     if args.webhook_url:
@@ -405,6 +407,20 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             "path": urlparse(args.webhook_url).path or "/",
             "secret": settings.webhook_secret or asyncio.run(_stored_webhook_secret(settings)),
         }
+    if settings.zalo_token:
+        from bot.runtime.zalo.run import serve_with_zalo, serve_zalo_only
+
+        if not settings.token:
+            return asyncio.run(serve_zalo_only(settings, webhook=webhook))
+        return asyncio.run(
+            serve_with_zalo(
+                build_application(settings),
+                settings,
+                api_url=api_address(settings.api_base_url),
+                allowed_updates=ALLOWED_UPDATES,
+                webhook=webhook,
+            )
+        )
     application = build_application(settings)
     return asyncio.run(
         serve(
@@ -834,7 +850,11 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.invites import UnknownUnit, create_invite, deep_link
     from models import Role, Unit
 
-    username = settings.bot_username or asyncio.run(_fetch_username(settings))
+    # Telegram: a link that carries the code; Zalo (no start parameter): the code to send.
+    telegram = bool(settings.token or settings.bot_username or not settings.zalo_token)
+    username = ""
+    if telegram:
+        username = settings.bot_username or asyncio.run(_fetch_username(settings))
     now, ttl = SystemClock().now(), timedelta(days=settings.invite_ttl_days)
     expires = (now + ttl).astimezone(settings.tz)
 
@@ -856,7 +876,14 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
         )
         # The code on its own line, then the link (scripts read them); then what it is for.
         print(code)
-        print(deep_link(username, code))
+        if telegram:
+            print(deep_link(username, code))
+        if settings.zalo_token:
+            print(
+                _("On Zalo: send this code to the bot (alone, or after /start): {code}").format(
+                    code=code
+                )
+            )
         print(_("Unit: {code} — {name}").format(code=unit.code, name=unit.name))
         print(
             _("Role: {role}").format(
@@ -909,7 +936,7 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
     rules = ReminderRules(
         settings.reminder_windows, settings.overdue_every_days, settings.working_days_only
     )
-    if not args.dry_run:
+    if not args.dry_run and not settings.zalo_token:
         settings.require_token()
     if local_now.time() < settings.reminder_time:
         print(
@@ -964,9 +991,24 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> object:
     from bot.runtime.aiohttp_request import make_bot
-    from bot.runtime.outbox_sender import OutboxSender
+    from bot.runtime.outbox_sender import DrainStats, OutboxSender
     from handlers import callbacks
 
+    stats = DrainStats()
+    if settings.zalo_token:
+        from bot.runtime.zalo.client import ZaloClient
+        from bot.runtime.zalo.sender import ZaloSender
+
+        async with ZaloClient(settings.zalo_token, base_url=settings.zalo_api_base_url) as client:
+            zalo = ZaloSender(
+                client,
+                sessionmaker,  # type: ignore[arg-type]
+                clock,  # type: ignore[arg-type]
+                per_second=settings.zalo_rate,
+            )
+            stats = await zalo.drain()
+        if not settings.token:
+            return stats
     bot = make_bot(settings)
     async with bot:
         sender = OutboxSender(
@@ -976,7 +1018,10 @@ async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> o
             per_second=settings.send_per_second,
             markup=callbacks.markup,
         )
-        return await sender.drain()
+        telegram = await sender.drain()
+    for name in ("sent", "retried", "failed", "unreachable"):
+        setattr(stats, name, getattr(stats, name) + getattr(telegram, name))
+    return stats
 
 
 def _plain(text: str) -> str:

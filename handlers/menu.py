@@ -45,6 +45,8 @@ async def publish_default_commands(bot: Bot, default_language: str) -> None:
 
 async def publish_member_commands(bot: Bot, member: Member) -> None:
     """Give this member's chat the menu of their role, in their language."""
+    if member.telegram_id is None:
+        return  # reached on another channel (Zalo): no Telegram menu
     try:
         with use_language(member.language):
             await bot.set_my_commands(

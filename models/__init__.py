@@ -3,6 +3,7 @@
 from models.audit import AuditLog
 from models.base import Base, UTCDateTime
 from models.broadcast import Audience, Broadcast, BroadcastRecipient, BroadcastStatus
+from models.channels import Channel, ChannelIdentity
 from models.council import CouncilAttendance, CouncilBallot, CouncilCandidate, CouncilVote
 from models.directory import (
     HEAD_ROLES,
@@ -40,6 +41,8 @@ __all__ = [
     "Broadcast",
     "BroadcastRecipient",
     "BroadcastStatus",
+    "Channel",
+    "ChannelIdentity",
     "Cluster",
     "CouncilAttendance",
     "CouncilBallot",

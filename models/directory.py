@@ -84,7 +84,12 @@ class Member(Base):
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # None for a member reached only on another channel (their id: ChannelIdentity).
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # The channel the bot writes to this member on (models.channels.Channel).
+    channel: Mapped[str] = mapped_column(
+        CleanString(20), default="telegram", server_default="telegram"
+    )
     full_name: Mapped[str] = mapped_column(CleanString(300), default="")
     username: Mapped[str | None] = mapped_column(CleanString(100))
     language: Mapped[str] = mapped_column(CleanString(5), default="vi")

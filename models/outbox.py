@@ -32,7 +32,12 @@ class OutboxMessage(Base):
     member_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), index=True
     )
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # Telegram's chat; None on other channels, whose chat is `chat_ref` (Zalo: a hex id).
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(
+        CleanString(20), default="telegram", server_default="telegram"
+    )
+    chat_ref: Mapped[str | None] = mapped_column(CleanString(100))
     text: Mapped[str] = mapped_column(CleanText)
     # Inline buttons as [[{"text": ..., "data": ...}, ...], ...]; the channel renders them.
     buttons: Mapped[list[list[dict[str, Any]]] | None] = mapped_column(JSON)

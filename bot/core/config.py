@@ -15,6 +15,7 @@ from dotenv import load_dotenv
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_API_FILE_URL = "https://api.telegram.org/file/bot"
+DEFAULT_ZALO_API_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 SUPPORTED_LANGUAGES = ("vi", "en")
 AUTHORITY_LEVELS = ("commune", "province", "agency")
 
@@ -55,6 +56,11 @@ class Settings:
     authority_parent: str = ""
     # The place name of a document's date line ("Trị An, ngày ..."); empty: left to fill.
     place: str = ""
+    # The Zalo channel (bot/runtime/zalo): on when the token is set. No rate limit is
+    # published by Zalo: 5 messages a second overall is a conservative guess.
+    zalo_token: str | None = None
+    zalo_api_base_url: str = DEFAULT_ZALO_API_BASE_URL
+    zalo_rate: int = 5
 
     @property
     def tz(self) -> ZoneInfo:
@@ -223,6 +229,9 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         rules_file=_parse_rules_file(env.get("TDKT_RULES_FILE") or ""),
         authority_parent=" ".join((env.get("TDKT_AUTHORITY_PARENT") or "").split()),
         place=" ".join((env.get("TDKT_PLACE") or "").split()),
+        zalo_token=(env.get("TDKT_ZALO_TOKEN") or "").strip() or None,
+        zalo_api_base_url=env.get("TDKT_ZALO_API_BASE_URL") or DEFAULT_ZALO_API_BASE_URL,
+        zalo_rate=_parse_positive("zalo-rate", env.get("TDKT_ZALO_RATE") or "5"),
     )
 
 

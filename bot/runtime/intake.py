@@ -274,8 +274,11 @@ class WebhookServer:
         path: str,
         secret: str,
         max_body: int = MAX_WEBHOOK_BODY,
+        extra_routes: Sequence[tuple[str, Any]] = (),
     ) -> None:
         self.application = application
+        # Other channels' webhooks on the same server (path, aiohttp handler): Zalo's.
+        self.extra_routes = list(extra_routes)
         self.listen = listen
         self.port = port
         self.path = "/" + path.lstrip("/")
@@ -286,6 +289,8 @@ class WebhookServer:
     async def start(self) -> None:
         app = web.Application(client_max_size=self.max_body)
         app.router.add_post(self.path, self._receive)
+        for path, handler in self.extra_routes:
+            app.router.add_post(path, handler)
         # No lingering: a refused request's body is never read, its connection is closed.
         self._runner = web.AppRunner(app, access_log=None, lingering_time=0, shutdown_timeout=30)
         await self._runner.setup()
@@ -329,6 +334,7 @@ async def serve(
     allowed_updates: Sequence[str] | None,
     webhook: dict[str, Any] | None = None,
     poll_timeout: float = 10.0,
+    extra_routes: Sequence[tuple[str, Any]] = (),
 ) -> int:
     """Run the bot until SIGINT/SIGTERM: wait for the Bot API, start, receive updates, stop.
     `webhook` holds url, listen, port, path and secret; without it the bot polls. The exit
@@ -372,6 +378,7 @@ async def serve(
                 port=webhook["port"],
                 path=webhook["path"],
                 secret=webhook["secret"],
+                extra_routes=extra_routes,
             )
             await intake.start()
 

@@ -111,7 +111,7 @@ class RateLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._last = float("-inf")
-        self._chat_next: dict[int, float] = defaultdict(float)
+        self._chat_next: dict[object, float] = defaultdict(float)
         self._lock = asyncio.Lock()
         self._paused_until = 0.0
 
@@ -119,7 +119,7 @@ class RateLimiter:
         """After a 429: nothing goes out for `seconds`."""
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
-    async def wait(self, chat_id: int) -> float:
+    async def wait(self, chat_id: object) -> float:
         """Waits until this chat's next send may start; returns that moment."""
         # A chat's messages are sent one after another, so its wait needs no lock and
         # holds up no other chat.
@@ -139,6 +139,9 @@ class RateLimiter:
 
 
 class OutboxSender:
+    # The outbox rows this sender claims (a sender per channel, each within its own limits).
+    channel = "telegram"
+
     def __init__(
         self,
         bot: Bot,
@@ -178,7 +181,11 @@ class OutboxSender:
             while True:
                 async with self.sessionmaker() as session:
                     batch = await outbox.claim_due(
-                        session, now=self.clock.now(), worker=self.worker, limit=CLAIM_BATCH
+                        session,
+                        now=self.clock.now(),
+                        worker=self.worker,
+                        limit=CLAIM_BATCH,
+                        channel=self.channel,
                     )
                 if not batch:
                     if self.after_batch is not None and await self.after_batch():
@@ -198,9 +205,9 @@ class OutboxSender:
         return released + await outbox.release_stale_claims(session, now=self.clock.now())
 
     async def _send_batch(self, batch: list[OutboxMessage], stats: DrainStats) -> None:
-        by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+        by_chat: dict[object, list[OutboxMessage]] = defaultdict(list)
         for message in batch:
-            by_chat[message.chat_id].append(message)
+            by_chat[self.chat_key(message)].append(message)
         semaphore = asyncio.Semaphore(self._concurrency)
         # Messages handed to Telegram in this batch: a claim not in here was never sent.
         started: set[int] = set()
@@ -281,7 +288,7 @@ class OutboxSender:
     async def _send_one(
         self, message: OutboxMessage, stats: DrainStats, started: set[int]
     ) -> None:
-        await self.limiter.wait(message.chat_id)
+        await self.limiter.wait(self.chat_key(message))
         started.add(message.id)
         now = self.clock.now
         try:
@@ -339,6 +346,10 @@ class OutboxSender:
                 ),
             )
             stats.sent += 1
+
+    def chat_key(self, message: OutboxMessage) -> object:
+        """The chat a message goes to, for spacing sends per chat."""
+        return message.chat_id
 
     async def _send(self, message: OutboxMessage) -> Message:
         try:

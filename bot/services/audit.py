@@ -11,6 +11,8 @@ from models import AuditLog, Member
 
 
 def actor_of(member: Member | None) -> str:
+    if member is not None and member.telegram_id is None:
+        return f"{member.channel}:member-{member.id}"  # a member reached on another channel
     return f"telegram:{member.telegram_id}" if member else "cli"
 
 

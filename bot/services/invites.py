@@ -14,8 +14,8 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
-from bot.services.members import Sender, find_member
-from models import OFFICER_ROLES, AuditLog, Invite, Member, Role, Unit
+from bot.services.members import Sender, find_member, find_member_on
+from models import OFFICER_ROLES, AuditLog, ChannelIdentity, Invite, Member, Role, Unit
 
 CODE_BYTES = 16  # 128 bits
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -98,13 +98,15 @@ async def redeem_invite(
     language: str,
     now: datetime,
     officer_ids: frozenset[int] = frozenset(),
+    identity: tuple[str, str] | None = None,
 ) -> RedeemResult:
     """Binds the sender to the invite's unit and role; each code works once, before it expires.
     An officer named in the configuration stays an officer (a head's invite makes them both).
 
     Refused codes are logged; after several within an hour the sender is throttled.
     """
-    actor = f"telegram:{sender.user_id}"
+    # `identity` (channel, id on it): the sender writes on another channel than Telegram.
+    actor = f"{identity[0]}:{identity[1]}" if identity else f"telegram:{sender.user_id}"
     failures = await session.scalar(
         select(func.count())
         .select_from(AuditLog)
@@ -153,9 +155,20 @@ async def redeem_invite(
     if claimed.rowcount != 1:
         await session.rollback()
         return RedeemResult(Redemption.USED)
-    member = await find_member(session, sender.user_id)
+    member = await (
+        find_member_on(session, *identity) if identity else find_member(session, sender.user_id)
+    )
     before = None
-    if member is None:
+    if member is None and identity:
+        member = Member(telegram_id=None, channel=identity[0], language=language, created_at=now)
+        session.add(member)
+        await session.flush()
+        session.add(
+            ChannelIdentity(
+                member_id=member.id, channel=identity[0], external_id=identity[1], created_at=now
+            )
+        )
+    elif member is None:
         member = Member(telegram_id=sender.user_id, language=language, created_at=now)
         session.add(member)
     else:
@@ -163,7 +176,7 @@ async def redeem_invite(
     member.full_name = sender.full_name
     member.username = sender.username
     role = invite.role
-    if sender.user_id in officer_ids and role not in OFFICER_ROLES:
+    if not identity and sender.user_id in officer_ids and role not in OFFICER_ROLES:
         role = Role.BOTH
     member.role = role
     member.unit_id = invite.unit_id
@@ -184,4 +197,7 @@ async def redeem_invite(
         },
     )
     await session.commit()
-    return RedeemResult(Redemption.OK, await find_member(session, sender.user_id))
+    found = (
+        find_member_on(session, *identity) if identity else find_member(session, sender.user_id)
+    )
+    return RedeemResult(Redemption.OK, await found)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from bot.services import audit
-from models import HEAD_ROLES, OFFICER_ROLES, Cluster, Member, Role, Unit
+from models import HEAD_ROLES, OFFICER_ROLES, ChannelIdentity, Cluster, Member, Role, Unit
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,17 @@ async def find_member(session: AsyncSession, user_id: int) -> Member | None:
     """The member with their unit and its cluster, in one statement."""
     found = await session.scalar(_MEMBER_BY_TELEGRAM_ID, {"user_id": user_id})
     return found
+
+
+async def find_member_on(session: AsyncSession, channel: str, external_id: str) -> Member | None:
+    """The member with this id on a channel other than Telegram, with their unit."""
+    return await session.scalar(
+        select(Member)
+        .join(ChannelIdentity, ChannelIdentity.member_id == Member.id)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+        .options(joinedload(Member.unit).joinedload(Unit.cluster))
+        .execution_options(populate_existing=True)
+    )
 
 
 async def identify(

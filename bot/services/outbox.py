@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Member, OutboxMessage, OutboxStatus
+from models import Channel, ChannelIdentity, Member, OutboxMessage, OutboxStatus
 
 # A claim older than this is taken to belong to a process that died; its message is retried.
 CLAIM_LEASE = timedelta(minutes=5)
@@ -24,18 +24,60 @@ CLAIM_LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(minutes=5)
 
 Buttons = list[list[dict[str, Any]]]
+ADDRESS_SLICE = 500
 
 
 @dataclass(frozen=True)
 class NewMessage:
     dedupe_key: str
     kind: str
-    chat_id: int
+    # Telegram's chat id; a message for a member goes to the channel they are reached on
+    # (see `addresses_of`), whatever is given here.
+    chat_id: int | None
     text: str
     member_id: int | None = None
     buttons: Buttons | None = None
     file_kind: str | None = None
     file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a member's messages go: Telegram's chat id, or another channel's chat."""
+
+    channel: str
+    chat_id: int | None
+    chat_ref: str | None = None
+
+
+async def addresses_of(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, Address]:
+    """The address of each of these members on the channel they are reached on.
+    Members without an id on their channel are left out."""
+    wanted = sorted(set(member_ids))
+    rows = []
+    # In slices: SQLite limits the parameters of one statement.
+    for start in range(0, len(wanted), ADDRESS_SLICE):
+        result = await session.execute(
+            select(Member.id, Member.channel, Member.telegram_id, ChannelIdentity.external_id)
+            .outerjoin(
+                ChannelIdentity,
+                (ChannelIdentity.member_id == Member.id)
+                & (ChannelIdentity.channel == Member.channel),
+            )
+            .where(Member.id.in_(wanted[start : start + ADDRESS_SLICE]))
+        )
+        rows.extend(result.all())
+    addresses = {}
+    for member_id, channel, telegram_id, external_id in rows:
+        if channel == Channel.TELEGRAM and telegram_id is not None:
+            addresses[member_id] = Address(Channel.TELEGRAM.value, telegram_id)
+        elif channel != Channel.TELEGRAM and external_id is not None:
+            addresses[member_id] = Address(channel, None, external_id)
+    return addresses
+
+
+async def address_of(session: AsyncSession, member: Member) -> Address | None:
+    return (await addresses_of(session, [member.id])).get(member.id)
 
 
 def insert_ignoring_conflicts(session: AsyncSession, model: type) -> Any:
@@ -48,14 +90,34 @@ def insert_ignoring_conflicts(session: AsyncSession, model: type) -> Any:
 async def enqueue(
     session: AsyncSession, messages: Sequence[NewMessage], *, now: datetime
 ) -> dict[str, int]:
-    """Adds the messages whose key is new; returns {dedupe_key: id} of those added."""
+    """Adds the messages whose key is new; returns {dedupe_key: id} of those added.
+
+    A message for a member goes to the channel the member is reached on (`addresses_of`): the
+    callers keep giving Telegram's chat id, which is replaced for members on other channels.
+    A message with no address at all (no chat id, a member unknown on their channel) is
+    dropped."""
     if not messages:
+        return {}
+    addresses = await addresses_of(
+        session, [m.member_id for m in messages if m.member_id is not None]
+    )
+
+    def address(m: NewMessage) -> Address | None:
+        routed = addresses.get(m.member_id) if m.member_id is not None else None
+        if routed is not None and (routed.channel != Channel.TELEGRAM or m.chat_id is None):
+            return routed
+        return Address(Channel.TELEGRAM.value, m.chat_id) if m.chat_id is not None else None
+
+    routed = [(m, a) for m, a in ((m, address(m)) for m in messages) if a is not None]
+    if not routed:
         return {}
     rows = [
         {
             "dedupe_key": m.dedupe_key,
             "kind": m.kind,
-            "chat_id": m.chat_id,
+            "chat_id": a.chat_id,
+            "channel": a.channel,
+            "chat_ref": a.chat_ref,
             "text": m.text,
             "member_id": m.member_id,
             "buttons": m.buttons,
@@ -66,7 +128,7 @@ async def enqueue(
             "not_before": now,
             "created_at": now,
         }
-        for m in messages
+        for m, a in routed
     ]
     statement = insert_ignoring_conflicts(session, OutboxMessage).returning(
         OutboxMessage.id, OutboxMessage.dedupe_key
@@ -76,9 +138,14 @@ async def enqueue(
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, worker: str, limit: int
+    session: AsyncSession,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int,
+    channel: str = Channel.TELEGRAM.value,
 ) -> list[OutboxMessage]:
-    """Marks up to `limit` due messages as being sent by `worker` and returns them.
+    """Marks up to `limit` due messages of `channel` as being sent by `worker`; returns them.
 
     The ids are locked first and updated second, in one transaction: an `UPDATE ... WHERE id
     IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)` may be re-planned by PostgreSQL into
@@ -90,6 +157,7 @@ async def claim_due(
             .where(
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.not_before <= now,
+                OutboxMessage.channel == channel,
             )
             .order_by(OutboxMessage.id)
             .limit(limit)

@@ -1,0 +1,1 @@
+"""Channels without buttons (Zalo): a text-first dialogue over the same services."""
