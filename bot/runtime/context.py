@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application
@@ -33,6 +33,8 @@ class Runtime:
     background: bool = True
     # The one budget of messages a second shared by replies and the outbox (replies first).
     send_budget: SendBudget | None = None
+    # Other channels running beside Telegram in this process (bot/runtime/zalo).
+    channels: list[Any] = field(default_factory=list)
 
 
 def attach(application: AnyApplication, runtime: Runtime) -> None:

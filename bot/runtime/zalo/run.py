@@ -23,6 +23,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.db import make_engine, make_sessionmaker
 from bot.core.i18n import _, set_default_language
+from bot.runtime.context import runtime_of
 from bot.runtime.intake import AnyApplication, serve
 from bot.runtime.zalo.intake import ZaloChannel
 
@@ -83,12 +84,13 @@ async def serve_with_zalo(
     webhook: dict[str, Any] | None,
 ) -> int:
     """Telegram as `serve` runs it, and Zalo beside it on the same database and clock."""
-    ctx = application.bot_data["app_ctx"]
+    runtime = runtime_of(application)
+    ctx = runtime.ctx
     channel = ZaloChannel(settings, ctx.sessionmaker, ctx.clock, webhook=zalo_webhook(webhook))
     if not await start_channel(channel, settings, own_server=False):
         await ctx.engine.dispose()
         return 1
-    application.bot_data["zalo_channel"] = channel
+    runtime.channels.append(channel)
     telegram_stop = application.post_stop
 
     async def post_stop(app: AnyApplication) -> None:
