@@ -185,7 +185,15 @@ async def main(argv: list[str]) -> int:
             rows,
             (
                 "B4 peak RSS of the bot process",
-                f"{units:,} units: the morning pass and its wave (B2), the broadcast (B3)",
+                f"{units:,} units: "
+                + ", ".join(
+                    part
+                    for part, ran in (
+                        ("the morning pass and its wave (B2)", "B2" in wanted),
+                        ("the broadcast (B3)", "B3" in wanted),
+                    )
+                    if ran
+                ),
                 " / ".join(f"{peak:.0f} MB" for peak in peaks),
                 f"< 200 MB {verdict(max(peaks) < 200)}",
             ),

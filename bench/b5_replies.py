@@ -202,6 +202,9 @@ async def _real_bot(api: FakeBotApi, url: str, heads: list[int]) -> tuple[float,
         await application.start()
         # Each head writes once a round: flood control is per user and never trips here.
         application.bot_data["flood_guard"] = FloodGuard()
+        # What the bot's own work costs, not Telegram's 30 messages a second (B2 measures
+        # replies within that budget): the echo and replay bots have none either.
+        application.bot_data["send_budget"].set_rate(1_000_000)
         # Updates come in as `tdkt-bot run` takes them: confirmed once handled.
         poller = UpdatePoller(application, allowed_updates=ALLOWED_UPDATES, timeout=2)
         await poller.start()
