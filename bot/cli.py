@@ -10,10 +10,18 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.config import SUPPORTED_LANGUAGES, ConfigError, Settings, get_settings
 from bot.core.i18n import _, format_date, ngettext, set_default_language
 from bot.texts.eligibility import rules_error_text
+
+if TYPE_CHECKING:
+    # Types only: the command line imports SQLAlchemy when a command needs the database.
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.core.clock import Clock
+    from bot.services.nomination_export import ExportScope
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_BAD_ARGUMENTS = 0, 1, 2
 
@@ -551,8 +559,8 @@ def cmd_import_units(settings: Settings, args: argparse.Namespace) -> int:
     except UnitSheetError as error:
         raise UserError(unit_sheet_error_text(error, path)) from error
 
-    async def work(session: object) -> int:
-        result = await import_units(session, rows, now=SystemClock().now())  # type: ignore[arg-type]
+    async def work(session: AsyncSession) -> int:
+        result = await import_units(session, rows, now=SystemClock().now())
         print(
             _(
                 "Units: {created} created, {updated} updated, {unchanged} unchanged; "
@@ -629,7 +637,7 @@ def _import_history(
     except HistorySheetError as error:
         raise UserError(history_sheet_error_text(error, path, what)) from error
 
-    async def work(session: object) -> int:
+    async def work(session: AsyncSession) -> int:
         try:
             result = await store(session, rows, now=SystemClock().now())
         except HistorySheetError as error:
@@ -665,13 +673,13 @@ def cmd_eligibility(settings: Settings, args: argparse.Namespace) -> int:
     year: int = args.year or achievement_year(today)
     target = Target.INDIVIDUAL if args.person else Target.COLLECTIVE
 
-    async def work(session: object) -> int:
+    async def work(session: AsyncSession) -> int:
         from sqlalchemy import select
 
-        unit = await session.scalar(select(Unit).where(Unit.code == args.unit.strip()))  # type: ignore[attr-defined]
+        unit = await session.scalar(select(Unit).where(Unit.code == args.unit.strip()))
         if unit is None:
             raise UserError(_("There is no unit with the code {code}.").format(code=args.unit))
-        award = await find_award(session, rules, args.award, target)  # type: ignore[arg-type]
+        award = await find_award(session, rules, args.award, target)
         if award is None:
             text = (
                 _("'{award}' is not an award for a person in the catalogue (see /awards).")
@@ -680,7 +688,7 @@ def cmd_eligibility(settings: Settings, args: argparse.Namespace) -> int:
             )
             raise UserError(text.format(award=args.award))
         assessment = await assess(
-            session,  # type: ignore[arg-type]
+            session,
             rules,
             unit_id=unit.id,
             person_name=args.person,
@@ -718,9 +726,9 @@ def cmd_decision(settings: Settings, args: argparse.Namespace) -> int:
     if not decision_no:
         raise UserError(_("The decision number must not be empty."))
 
-    async def work(session: object) -> int:
+    async def work(session: AsyncSession) -> int:
         result = await record_decision(
-            session,  # type: ignore[arg-type]
+            session,
             None,
             numbers,
             decision_no=decision_no,
@@ -809,9 +817,9 @@ def cmd_plan_close(settings: Settings, args: argparse.Namespace) -> int:
     year: int = args.year
     clock = SystemClock()
 
-    async def work(session: object) -> int:
+    async def work(session: AsyncSession) -> int:
         result = await close_year(
-            session,  # type: ignore[arg-type]
+            session,
             year,
             today=local_today(clock, settings.tz),
             now=clock.now(),
@@ -858,10 +866,10 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     now, ttl = SystemClock().now(), timedelta(days=settings.invite_ttl_days)
     expires = (now + ttl).astimezone(settings.tz)
 
-    async def work(session: object) -> int:
+    async def work(session: AsyncSession) -> int:
         try:
             code = await create_invite(
-                session,  # type: ignore[arg-type]
+                session,
                 args.unit_code,
                 Role(args.role),
                 now=now,
@@ -871,9 +879,8 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             raise UserError(
                 _("No unit has the code {code}. Import units first.").format(code=error.code)
             ) from error
-        unit = await session.scalar(  # type: ignore[attr-defined]
-            select(Unit).where(Unit.code == args.unit_code)
-        )
+        unit = await session.scalar(select(Unit).where(Unit.code == args.unit_code))
+        assert unit is not None  # create_invite found it
         # The code on its own line, then the link (scripts read them); then what it is for.
         print(code)
         if telegram:
@@ -989,7 +996,9 @@ def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(work())
 
 
-async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> object:
+async def _deliver(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+) -> object:
     from bot.runtime.aiohttp_request import make_bot
     from bot.runtime.outbox_sender import DrainStats, OutboxSender
     from handlers import callbacks
@@ -1002,8 +1011,8 @@ async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> o
         async with ZaloClient(settings.zalo_token, base_url=settings.zalo_api_base_url) as client:
             zalo = ZaloSender(
                 client,
-                sessionmaker,  # type: ignore[arg-type]
-                clock,  # type: ignore[arg-type]
+                sessionmaker,
+                clock,
                 per_second=settings.zalo_rate,
             )
             stats = await zalo.drain()
@@ -1013,8 +1022,8 @@ async def _deliver(settings: Settings, sessionmaker: object, clock: object) -> o
     async with bot:
         sender = OutboxSender(
             bot,
-            sessionmaker,  # type: ignore[arg-type]
-            clock,  # type: ignore[arg-type]
+            sessionmaker,
+            clock,
             per_second=settings.send_per_second,
             markup=callbacks.markup,
         )
@@ -1061,7 +1070,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     build = builders[args.what]
     scope = _nomination_scope(args)
 
-    async def work(session: object) -> int:
+    async def work(session: AsyncSession) -> int:
         from bot.services.eligibility import RulesError
         from bot.services.nomination_export import UnknownRound
 
@@ -1116,16 +1125,16 @@ def _export_dossier(settings: Settings, args: argparse.Namespace, out: Path) -> 
 
     scope = _nomination_scope(args)
 
-    async def work(session: object) -> int:
+    async def work(session: AsyncSession) -> int:
         try:
             dossier = await build_dossier(
-                session,  # type: ignore[arg-type]
+                session,
                 now=SystemClock().now(),
                 tz=settings.tz,
                 authority=settings.authority,
                 parent=settings.authority_parent,
                 place=settings.place,
-                scope=scope,  # type: ignore[arg-type]
+                scope=scope,
             )
         except UnknownRound as error:
             raise UserError(
@@ -1149,7 +1158,7 @@ def _export_dossier(settings: Settings, args: argparse.Namespace, out: Path) -> 
     return asyncio.run(_with_session(settings, work))
 
 
-def _nomination_scope(args: argparse.Namespace) -> object:
+def _nomination_scope(args: argparse.Namespace) -> ExportScope | None:
     """--round ID or --year YYYY of `export nominations` (refused for the other reports)."""
     from bot.services.nomination_export import FIRST_YEAR, LAST_YEAR, ExportScope
 

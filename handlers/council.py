@@ -87,6 +87,9 @@ async def _officer_vote(update: Update, context: BotContext) -> None:
                     ballots.append((council_member.telegram_id, texts.ballot(facts, {})))
     await answer(update, texts.opened(result))
     for chat_id, message in ballots:
+        if chat_id is None:  # not on Telegram: Telegram would refuse an empty chat_id
+            log.warning("council ballot to %s not delivered: %s", chat_id, "no Telegram chat")
+            continue
         try:
             await context.bot.send_message(
                 chat_id, message.text, reply_markup=callbacks.markup(message.keyboard)

@@ -358,6 +358,8 @@ class OutboxSender:
             # A button the table refuses (an unknown action, an argument out of range): as
             # Telegram refuses bad callback data, the message fails instead of being retried.
             raise BadRequest(f"Button refused by the button table: {error!r}") from error
+        if message.chat_id is None:  # never on Telegram's rows; Telegram would refuse it so
+            raise BadRequest("Chat_id is empty")
         if message.file_kind == "photo" and message.file_id:
             return await self.bot.send_photo(
                 message.chat_id,

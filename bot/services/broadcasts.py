@@ -8,9 +8,9 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actions import keyboard_to_json
@@ -134,7 +134,7 @@ async def units_without_recipients(
 async def set_audience(
     session: AsyncSession, broadcast: Broadcast, audience: Audience, args: dict[str, Any]
 ) -> None:
-    broadcast.audience = audience.value
+    broadcast.audience = audience
     broadcast.audience_args = args
     await session.commit()
 
@@ -158,17 +158,20 @@ async def confirm(
     status_message_id: int,
 ) -> int:
     """Queues one copy per recipient (at most once, also when confirmed twice)."""
-    claimed = await session.execute(
-        update(Broadcast)
-        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT)
-        .values(
-            status=BroadcastStatus.SENDING.value,
-            confirmed_at=now,
-            status_chat_id=status_chat_id,
-            status_message_id=status_message_id,
-        )
+    claimed = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT)
+            .values(
+                status=BroadcastStatus.SENDING.value,
+                confirmed_at=now,
+                status_chat_id=status_chat_id,
+                status_message_id=status_message_id,
+            )
+        ),
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:
         await session.rollback()
         return 0
     recipients = await audience_members(
@@ -212,7 +215,9 @@ async def confirm(
             for recipient in part
         ]
         if rows:
-            await session.execute(BroadcastRecipient.__table__.insert(), rows)
+            # A declarative class's __table__ is a Table; SQLAlchemy types it as FromClause.
+            table = cast(Table, BroadcastRecipient.__table__)
+            await session.execute(table.insert(), rows)
     audit.record(
         session,
         at=now,
@@ -291,12 +296,15 @@ async def finish_if_done(session: AsyncSession, broadcast_id: int, *, now: datet
     counts = await delivery_counts(session, broadcast_id)
     if counts.pending:
         return False
-    result = await session.execute(
-        update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
-        .values(status=BroadcastStatus.DONE.value, reported_at=now)
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
+            .values(status=BroadcastStatus.DONE.value, reported_at=now)
+        ),
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 async def sending_broadcasts(session: AsyncSession) -> list[Broadcast]:
@@ -309,16 +317,19 @@ async def acknowledge(
     session: AsyncSession, member: Member, broadcast_id: int, *, now: datetime
 ) -> bool:
     """Records the member's 'received' (the first press only); False when not a recipient."""
-    result = await session.execute(
-        update(BroadcastRecipient)
-        .where(
-            BroadcastRecipient.broadcast_id == broadcast_id,
-            BroadcastRecipient.member_id == member.id,
-            BroadcastRecipient.acknowledged_at.is_(None),
-        )
-        .values(acknowledged_at=now)
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(BroadcastRecipient)
+            .where(
+                BroadcastRecipient.broadcast_id == broadcast_id,
+                BroadcastRecipient.member_id == member.id,
+                BroadcastRecipient.acknowledged_at.is_(None),
+            )
+            .values(acknowledged_at=now)
+        ),
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    if result.rowcount == 1:
         audit.record(
             session,
             at=now,
@@ -434,7 +445,7 @@ async def resend_unacknowledged(
         recipient.resent = round_
         result.queued += 1
     if result.queued:
-        broadcast.status = BroadcastStatus.SENDING.value
+        broadcast.status = BroadcastStatus.SENDING
         broadcast.reported_at = None
     audit.record(
         session,
@@ -464,12 +475,15 @@ async def cancel_draft(
     session: AsyncSession, officer: Member, broadcast: Broadcast, *, now: datetime
 ) -> bool:
     """Drops a draft nothing was sent of; False when it was sent or cancelled meanwhile."""
-    result = await session.execute(
-        update(Broadcast)
-        .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT)
-        .values(status=BroadcastStatus.CANCELLED.value)
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast.id, Broadcast.status == BroadcastStatus.DRAFT)
+            .values(status=BroadcastStatus.CANCELLED.value)
+        ),
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         return False
     audit.record(
         session,

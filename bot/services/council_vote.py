@@ -251,21 +251,23 @@ async def council_members(session: AsyncSession) -> list[Member]:
 
 async def open_vote(session: AsyncSession) -> CouncilVote | None:
     """The vote now open (there is at most one)."""
-    return await session.scalar(
+    vote: CouncilVote | None = await session.scalar(
         select(CouncilVote)
         .where(CouncilVote.closed_at.is_(None))
         .order_by(CouncilVote.id.desc())
         .limit(1)
     )
+    return vote
 
 
 async def last_closed_vote(session: AsyncSession) -> CouncilVote | None:
-    return await session.scalar(
+    vote: CouncilVote | None = await session.scalar(
         select(CouncilVote)
         .where(CouncilVote.closed_at.is_not(None))
         .order_by(CouncilVote.closed_at.desc(), CouncilVote.id.desc())
         .limit(1)
     )
+    return vote
 
 
 class Opening(enum.StrEnum):
@@ -296,7 +298,10 @@ async def _round_for(session: AsyncSession, round_id: int | None) -> NominationR
     )
     if open_round is not None:
         return open_round
-    return await session.scalar(select(NominationRound).order_by(NominationRound.id.desc()))
+    latest: NominationRound | None = await session.scalar(
+        select(NominationRound).order_by(NominationRound.id.desc())
+    )
+    return latest
 
 
 async def start_vote(
@@ -648,7 +653,7 @@ async def close_vote(
     in_person = {m for _c, m, _a, w in ballots if not w and m in counted}
     written = {m for _c, m, _a, w in ballots if w and m in counted} - in_person
     quorum_met = rules.quorum.met(len(in_person), len(members))
-    codes = dict(
+    codes: dict[int, str] = dict(
         (
             await session.execute(
                 select(CouncilCandidate.id, AwardForm.code)
@@ -656,7 +661,9 @@ async def close_vote(
                 .outerjoin(AwardForm, AwardForm.id == Nomination.award_form_id)
                 .where(CouncilCandidate.vote_id == vote.id)
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     candidates = list(
         await session.scalars(select(CouncilCandidate).where(CouncilCandidate.vote_id == vote.id))

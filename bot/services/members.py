@@ -47,13 +47,14 @@ async def find_member(session: AsyncSession, user_id: int) -> Member | None:
 
 async def find_member_on(session: AsyncSession, channel: str, external_id: str) -> Member | None:
     """The member with this id on a channel other than Telegram, with their unit."""
-    return await session.scalar(
+    member: Member | None = await session.scalar(
         select(Member)
         .join(ChannelIdentity, ChannelIdentity.member_id == Member.id)
         .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
         .options(joinedload(Member.unit).joinedload(Unit.cluster))
         .execution_options(populate_existing=True)
     )
+    return member
 
 
 async def identify(

@@ -43,5 +43,6 @@ def number_of(nomination: Nomination) -> int | None:
     if nomination.replaces_id is not None:
         original = inspect(nomination).attrs.replaces.loaded_value
         if original is not NO_VALUE and original is not None:
-            return original.number  # type: ignore[no-any-return]
+            number: int | None = original.number  # loaded_value is untyped
+            return number
     return None

@@ -134,6 +134,7 @@ def new_document(*, landscape: bool = False) -> DocumentType:
 def text_width_mm(document: DocumentType) -> float:
     section = document.sections[-1]
     assert section.page_width is not None
+    assert section.left_margin is not None and section.right_margin is not None
     return (section.page_width - section.left_margin - section.right_margin) / 36000
 
 
@@ -179,7 +180,7 @@ def line(
 
     paragraphs = getattr(container, "paragraphs", [])
     if hasattr(container, "_tc") and len(paragraphs) == 1 and not paragraphs[0].text:
-        paragraph = paragraphs[0]
+        paragraph: Paragraph = paragraphs[0]
     else:
         paragraph = container.add_paragraph()
     paragraph.alignment = {
@@ -390,7 +391,7 @@ def grid_table(
     size: float = 12,
 ) -> Table:
     """A bordered table with a bold, centred header row repeated on each page."""
-    table = document.add_table(rows=1, cols=len(headers))
+    table: Table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     column_widths(table, widths_mm)
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
@@ -402,7 +403,8 @@ def grid_table(
 def add_row(
     table: Table, values: list[object], *, size: float = 12, centre: tuple[int, ...] = ()
 ) -> list[_Cell]:
-    cells = table.add_row().cells
+    # python-docx 1.2 leaves Table.add_row unannotated (its other methods are typed).
+    cells = table.add_row().cells  # type: ignore[no-untyped-call]
     for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
         line(
             cell,
@@ -415,7 +417,8 @@ def add_row(
 
 def group_row(table: Table, text: str, *, size: float = 12) -> None:
     """A row spanning the table: a group heading ("I. TẬP THỂ", "1. Danh sách đề nghị tặng …")."""
-    cells = table.add_row().cells
+    # python-docx 1.2 leaves Table.add_row unannotated (its other methods are typed).
+    cells = table.add_row().cells  # type: ignore[no-untyped-call]
     merged = cells[0].merge(cells[-1])
     line(merged, text, bold=True, size=size)
 

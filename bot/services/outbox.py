@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Row, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,7 +54,7 @@ async def addresses_of(session: AsyncSession, member_ids: Sequence[int]) -> dict
     """The address of each of these members on the channel they are reached on.
     Members without an id on their channel are left out."""
     wanted = sorted(set(member_ids))
-    rows = []
+    rows: list[Row[tuple[int, str, int | None, str]]] = []  # external_id None: outer join
     # In slices: SQLite limits the parameters of one statement.
     for start in range(0, len(wanted), ADDRESS_SLICE):
         result = await session.execute(
@@ -206,16 +206,19 @@ async def claim_due(
 
 async def release_stale_claims(session: AsyncSession, *, now: datetime) -> int:
     """Claims older than the lease belong to dead processes: make their messages pending."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.SENDING,
-            OutboxMessage.claimed_at < now - CLAIM_LEASE,
-        )
-        .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.claimed_at < now - CLAIM_LEASE,
+            )
+            .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
+        ),
     )
     await session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
 
 
 async def claiming_workers(session: AsyncSession) -> list[str]:
@@ -235,33 +238,39 @@ async def release_claims_of(session: AsyncSession, workers: Sequence[str]) -> in
     """Makes the messages claimed by `workers` (known to be dead) pending again at once."""
     if not workers:
         return 0
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.SENDING,
-            OutboxMessage.claimed_by.in_(list(workers)),
-        )
-        .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.claimed_by.in_(list(workers)),
+            )
+            .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
+        ),
     )
     await session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
 
 
 async def release_own_claims(
     session: AsyncSession, message_ids: Sequence[int], *, worker: str
 ) -> int:
     """Makes messages `worker` claimed but never handed to Telegram pending again at once."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(list(message_ids)),
-            OutboxMessage.status == OutboxStatus.SENDING,
-            OutboxMessage.claimed_by == worker,
-        )
-        .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(list(message_ids)),
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.claimed_by == worker,
+            )
+            .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
+        ),
     )
     await session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)
 
 
 async def _finish(session: AsyncSession, message_id: int, worker: str, **values: Any) -> None:

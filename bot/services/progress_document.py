@@ -133,10 +133,10 @@ def _quarter_tables(
             done = sum(1 for value in cells if isinstance(value, date))
             concerned = sum(1 for value in cells if value != NOT_CONCERNED)
             totals.append(f"{done}/{concerned}")
-        cells = o.add_row(
+        total_cells = o.add_row(
             table, [*totals, "", ""], size=TABLE_PT, centre=tuple(range(2, 3 + len(tasks)))
         )
-        for cell in cells:
+        for cell in total_cells:
             for run in cell.paragraphs[0].runs:
                 run.bold = True
         o.line(document, "", after=6)

@@ -156,14 +156,18 @@ async def reportable_task(session: AsyncSession, member: Member, task_id: int) -
     """The task if this member may report on it for their own unit, else None."""
     if not member.active or member.unit_id is None or member.unit is None:
         return None
-    return await session.scalar(
+    task: Task | None = await session.scalar(
         _TASK_FOR_UNIT,
         {"task_id": task_id, "unit_id": member.unit_id, "cluster_id": member.unit.cluster_id},
     )
+    return task
 
 
 async def _unit_report(session: AsyncSession, task_id: int, unit_id: int) -> TaskReport | None:
-    return await session.scalar(_UNIT_REPORT, {"task_id": task_id, "unit_id": unit_id})
+    report: TaskReport | None = await session.scalar(
+        _UNIT_REPORT, {"task_id": task_id, "unit_id": unit_id}
+    )
+    return report
 
 
 async def report_done(

@@ -21,7 +21,7 @@ def nothing_awaiting() -> str:
     return _("No approved nomination is awaiting a decision.")
 
 
-def awaiting_text(waiting: Sequence[tuple[int, str | None, str | None]]) -> str:
+def awaiting_text(waiting: Sequence[tuple[int | None, str | None, str | None]]) -> str:
     """The approved nominations (number, nominee, award in the reader's language) awaiting a
     decision, then the usage."""
     if not waiting:
@@ -32,7 +32,7 @@ def awaiting_text(waiting: Sequence[tuple[int, str | None, str | None]]) -> str:
     return "\n".join([*lines, "", decision_usage()])
 
 
-def _numbers(numbers: Sequence[int]) -> str:
+def _numbers(numbers: Sequence[int | None]) -> str:
     return ", ".join(f"#{n}" for n in numbers)
 
 
@@ -40,7 +40,7 @@ def recorded_text(
     decision_no: str,
     decided_on: date,
     *,
-    recorded: Sequence[int],
+    recorded: Sequence[int | None],
     already: Sequence[int],
     not_approved: Sequence[int],
     unknown: Sequence[int],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -114,7 +115,7 @@ class ReminderTexts:
             self._lines[key] = (line, button)
         return self._lines[key]
 
-    def _body(self, language: str, key: int, due: list[TaskFacts]) -> _DigestBody:
+    def _body(self, language: str, key: int, due: Sequence[TaskFacts]) -> _DigestBody:
         if (language, key) not in self._bodies:
             parts = [self._line(language, task) for task in due[:DIGEST_TASKS_SHOWN]]
             lines = [line for line, _button in parts]
@@ -123,7 +124,7 @@ class ReminderTexts:
             )
         return self._bodies[(language, key)]
 
-    def digest(self, language: str, unit_name: str, key: int, due: list[TaskFacts]) -> Message:
+    def digest(self, language: str, unit_name: str, key: int, due: Sequence[TaskFacts]) -> Message:
         """The digest of the open tasks `due` (the same `key` for the same tasks)."""
         header, more, footer = self._digest_texts(language)
         header = header.replace("{unit}", html.escape(unit_name))
@@ -136,7 +137,7 @@ class ReminderTexts:
             text += "\n" + more.format(n=len(due) - DIGEST_TASKS_SHOWN)
         return Message(text + footer, body.keyboard)
 
-    def kickoff(self, language: str, unit_name: str, tasks: list[TaskFacts]) -> str:
+    def kickoff(self, language: str, unit_name: str, tasks: Sequence[TaskFacts]) -> str:
         """The tasks of the quarter that starts today, on its first working day."""
         key = (language, id(tasks))
         with use_language(language):

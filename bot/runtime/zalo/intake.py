@@ -205,7 +205,7 @@ class ZaloChannel:
         retry_after: float | None = None,
     ) -> None:
         assert settings.zalo_token
-        extra = {} if retry_after is None else {"retry_after": retry_after}
+        extra: dict[str, Any] = {} if retry_after is None else {"retry_after": retry_after}
         self.client = ZaloClient(settings.zalo_token, base_url=settings.zalo_api_base_url, **extra)
         self.sender = ZaloSender(self.client, sessionmaker, clock, per_second=settings.zalo_rate)
         self.intake = ZaloIntake(self.client, Dialogue(settings, sessionmaker, clock))

@@ -90,12 +90,15 @@ def load() -> Select[tuple[Nomination]]:
 
 
 async def get_nomination(session: AsyncSession, nomination_id: int) -> Nomination | None:
-    return await session.scalar(
+    found: Nomination | None = await session.scalar(
         load().where(Nomination.id == nomination_id).execution_options(populate_existing=True)
     )
+    return found
 
 
-async def set_pending(session: AsyncSession, member: Member, value: dict | None) -> None:
+async def set_pending(
+    session: AsyncSession, member: Member, value: dict[str, object] | None
+) -> None:
     """What the bot waits for from this member, in the caller's transaction (not committed)."""
     stored = await session.get(Member, member.id)
     assert stored is not None

@@ -139,7 +139,7 @@ async def start_prefilled(
     if started.resumed:
         return started
     draft = started.draft
-    draft.target = target
+    draft.target = Target(target)
     draft.nominee_name = (name or "")[: TEXT_LIMITS[Step.NAME]] or None
     if target == Target.INDIVIDUAL:
         draft.position_title = position
@@ -159,7 +159,7 @@ async def set_target(
     if draft.step != Step.TARGET:
         return InputProblem.WRONG_STEP
     if draft.target != target:
-        draft.target = target.value
+        draft.target = target
         # An award chosen for the other kind of nominee no longer fits.
         if draft.award_form is not None and draft.award_form.target != target:
             draft.award_form_id = None
@@ -214,7 +214,7 @@ async def set_kind(
 ) -> InputProblem | None:
     if draft.step != Step.KIND:
         return InputProblem.WRONG_STEP
-    draft.achievement_kind = kind.value
+    draft.achievement_kind = kind
     if kind is not AchievementKind.THEMATIC:
         draft.campaign = None
     _advance(draft, now)
@@ -295,7 +295,7 @@ async def abandon(
     session: AsyncSession, member: Member, draft: Nomination, *, now: datetime
 ) -> None:
     """The draft is closed and the member no longer asked about it (not yet committed)."""
-    draft.status = NominationStatus.ABANDONED.value
+    draft.status = NominationStatus.ABANDONED
     draft.step = None
     draft.updated_at = now
     await set_pending(session, member, None)
@@ -339,7 +339,7 @@ async def expire_stale_drafts(
         member = (
             await session.get(Member, draft.submitted_by_id) if draft.submitted_by_id else None
         )
-        draft.status = NominationStatus.ABANDONED.value
+        draft.status = NominationStatus.ABANDONED
         draft.step = None
         draft.updated_at = now
         audit.record(

@@ -6,9 +6,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
@@ -98,17 +99,20 @@ async def _resubmit(
     before = snapshot(original)
     # The officer may decide, or the unit withdraw, the original at this very moment:
     # only a row still open takes the edit, so an edit never files a second nomination.
-    claimed = await session.execute(
-        update(Nomination)
-        .where(Nomination.id == original.id, Nomination.status.in_(OPEN_STATUSES))
-        .values(status=NominationStatus.SUBMITTED.value, submitted_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(Nomination)
+            .where(Nomination.id == original.id, Nomination.status.in_(OPEN_STATUSES))
+            .values(status=NominationStatus.SUBMITTED.value, submitted_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:
         current = await get_nomination(session, original.id)
         return await _drop_edit(session, member, draft, current, now=now)
     _copy_answers(draft, original)
-    original.status = NominationStatus.SUBMITTED.value
+    original.status = NominationStatus.SUBMITTED
     original.submitted_at = now
     original.updated_at = now
     original.decision_reason = None
@@ -157,7 +161,7 @@ async def _file_new(
     now: datetime,
 ) -> SubmitResult:
     """The draft becomes a submitted nomination with the next number."""
-    draft.status = NominationStatus.SUBMITTED.value
+    draft.status = NominationStatus.SUBMITTED
     draft.step = None
     draft.round_id = round_.id if round_ else None
     draft.submitted_at = now
@@ -246,7 +250,7 @@ async def withdraw(
         return ChangeResult(ChangeOutcome.NOT_ALLOWED)
     if nomination.status != NominationStatus.SUBMITTED:
         return ChangeResult(ChangeOutcome.WRONG_STATUS, nomination)
-    nomination.status = NominationStatus.WITHDRAWN.value
+    nomination.status = NominationStatus.WITHDRAWN
     nomination.updated_at = now
     audit.record(
         session,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
@@ -133,19 +134,22 @@ async def _claim(
     now: datetime,
 ) -> bool:
     """Writes the decision if the nomination is still submitted; False when another was first."""
-    claimed = await session.execute(
-        update(Nomination)
-        .where(
-            Nomination.id == nomination_id,
-            Nomination.status == NominationStatus.SUBMITTED,
-        )
-        .values(
-            status=decision.value,
-            decision_reason=reason,
-            decided_by_id=officer.id,
-            decided_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(Nomination)
+            .where(
+                Nomination.id == nomination_id,
+                Nomination.status == NominationStatus.SUBMITTED,
+            )
+            .values(
+                status=decision.value,
+                decision_reason=reason,
+                decided_by_id=officer.id,
+                decided_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ),
     )
-    return claimed.rowcount == 1  # type: ignore[attr-defined]
+    return claimed.rowcount == 1

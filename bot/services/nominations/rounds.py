@@ -20,12 +20,13 @@ if TYPE_CHECKING:
 
 
 async def current_round(session: AsyncSession) -> NominationRound | None:
-    return await session.scalar(
+    round_: NominationRound | None = await session.scalar(
         select(NominationRound)
         .where(NominationRound.open.is_(True))
         .order_by(NominationRound.id.desc())
         .limit(1)
     )
+    return round_
 
 
 def round_accepts(round_: NominationRound | None, today: date) -> bool:
