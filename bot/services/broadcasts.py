@@ -339,6 +339,16 @@ async def acknowledge(
     return recipient is not None
 
 
+async def latest_unacknowledged(session: AsyncSession, member_id: int) -> int | None:
+    """The latest guidance this member received and has not acknowledged (typed "received")."""
+    return await session.scalar(
+        select(func.max(BroadcastRecipient.broadcast_id)).where(
+            BroadcastRecipient.member_id == member_id,
+            BroadcastRecipient.acknowledged_at.is_(None),
+        )
+    )
+
+
 async def unacknowledged(session: AsyncSession, broadcast_id: int) -> list[tuple[Member, str]]:
     rows = await session.execute(
         select(Member, Unit.name)

@@ -8,22 +8,47 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.actions import Action, Message
 from bot.core.clock import Clock
 from bot.core.config import Settings
+from bot.core.context import AppContext
 from bot.core.i18n import use_language
+from bot.runtime.zalo.render import Option, options_of, render
+from bot.services import broadcasts
 from bot.services.invites import Redemption, redeem_invite
 from bot.services.members import Sender, find_member_on
+from bot.services.nominations import drafts, rounds
+from bot.services.nominations.common import TEXT_FIELDS, Step
+from bot.services.tasks import (
+    MAX_NOTE_LENGTH,
+    ReportOutcome,
+    report_done,
+    undo_done,
+    unit_task_lines,
+)
+from bot.texts import broadcasts as broadcast_texts
+from bot.texts import nominations as nomination_texts
+from bot.texts import tasks as task_texts
 from bot.texts import zalo as texts
-from models import Member
+from handlers.commands import COMMANDS, Role
+from handlers.common import _unit_member as unit_member_problem
+from handlers.nominations import _press as press_nomination
+from handlers.nominations import _prompt as nomination_prompt
+from models import Member, Nomination
 
 log = logging.getLogger(__name__)
 
 # An invite code as `tdkt-bot invite` prints it (urlsafe base64 of 16 bytes, or longer).
 _CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+# An answer: a text, or a message with buttons (rendered as typed replies).
+Reply = str | Message
 
 
 @dataclass(frozen=True)
@@ -41,6 +66,15 @@ class Dialogue:
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
     clock: Clock
+    # The numbered replies of the latest answer to each chat ("1" answers the latest list).
+    # Only a convenience: a nomination's choices are read again from its draft, and every
+    # option has words that work without the number.
+    options: dict[str, tuple[Option, ...]] = field(default_factory=dict)
+
+    @property
+    def ctx(self) -> AppContext:
+        engine = self.sessionmaker.kw.get("bind")
+        return AppContext(self.settings, engine, self.sessionmaker, self.clock)
 
     async def handle(self, incoming: Incoming) -> list[str]:
         """The answers to one incoming message, in the sender's language."""
@@ -50,11 +84,14 @@ class Dialogue:
                 await _seen(session, member, incoming.name)
             language = member.language if member is not None else self.settings.language
             with use_language(language):
-                return await self._answer(session, member, incoming)
+                answers = await self._answer(session, member, incoming)
+                rendered = [render(a) for a in answers]
+        self.options[incoming.chat_id] = rendered[-1].options if rendered else ()
+        return [r.text for r in rendered]
 
     async def _answer(
         self, session: AsyncSession, member: Member | None, incoming: Incoming
-    ) -> list[str]:
+    ) -> list[Reply]:
         if incoming.text is None:
             return [texts.file_refused()]
         words = incoming.text.strip().split()
@@ -66,12 +103,169 @@ class Dialogue:
         if lowered in texts.HELP_WORDS:
             if member is None or not member.active:
                 return [texts.not_registered()]
-            return [texts.help_text(member.full_name)]
+            return [_help(member)]
         if len(words) == 1 and _CODE.match(words[0]):
             return [await self._join(session, member, incoming, words[0])]
         if member is None or not member.active:
             return [texts.not_registered()]
-        return [texts.not_understood()]
+        if member.is_head:
+            draft = await drafts.active_draft(session, member)
+            if draft is not None:
+                answer = await self._draft_input(session, member, draft, incoming.text, lowered)
+                if answer is not None:
+                    return answer
+        return await self._command(session, member, incoming, lowered)
+
+    async def _command(
+        self, session: AsyncSession, member: Member, incoming: Incoming, lowered: str
+    ) -> list[Reply]:
+        words = lowered.split()
+        first, number = words[0], _number(words[1]) if len(words) > 1 else None
+        if lowered in texts.TASKS_WORDS:
+            return await self._heads(member, self._task_page(session, member, 0))
+        if first in texts.DONE_WORDS and number is not None:
+            note = " ".join(incoming.text.split()[2:]) or None  # type: ignore[union-attr]
+            return await self._heads(member, self._report(session, member, number, note))
+        if first in texts.UNDO_WORDS and number is not None and len(words) == 2:
+            return await self._heads(member, self._undo(session, member, number))
+        if first in texts.PAGE_WORDS and number is not None and len(words) == 2:
+            return await self._heads(member, self._task_page(session, member, number - 1))
+        if lowered in texts.RECEIVED_WORDS or (
+            number is not None and " ".join(words[:-1]) in texts.RECEIVED_WORDS
+        ):
+            return [await self._acknowledge(session, member, number)]
+        if lowered in texts.NOMINATE_WORDS:
+            return await self._heads(member, self._nominate(session, member))
+        chosen = _number(lowered)
+        if chosen is not None:
+            options = self.options.get(incoming.chat_id, ())
+            option = next((o for o in options if o.number == chosen), None)
+            if option is None:
+                return [texts.number_unknown(chosen) + "\n" + _choices(member, options)]
+            return await self._press(session, member, option.action)
+        if first.startswith("/"):
+            return [_command_refused(member, first[1:].split("@")[0])]
+        return [texts.not_understood(_choices(member, self.options.get(incoming.chat_id, ())))]
+
+    async def _heads(self, member: Member, work: Awaitable[list[Reply]]) -> list[Reply]:
+        """`work` for a unit head; the Telegram guard's refusal for anyone else."""
+        problem = unit_member_problem(member)
+        if problem is not None:
+            work.close()  # type: ignore[attr-defined]
+            return [problem]
+        return await work
+
+    async def _press(self, session: AsyncSession, member: Member, action: Action) -> list[Reply]:
+        """What a button press does, typed by its number."""
+        name, args = action.name, action.args
+        if name in ("tasks.done", "reminder.done"):
+            return await self._heads(member, self._report(session, member, int(args[0]), None))
+        if name == "tasks.undo":
+            return await self._heads(member, self._undo(session, member, int(args[0])))
+        if name == "tasks.page":
+            return await self._heads(member, self._task_page(session, member, int(args[0])))
+        if name == "broadcast.ack":
+            return [await self._acknowledge(session, member, int(args[0]))]
+        return [texts.not_understood(_choices(member, ()))]
+
+    # ----------------------------------------------------------------------- tasks
+    async def _task_page(self, session: AsyncSession, member: Member, page: int) -> list[Reply]:
+        """/tasks: the page as handlers/tasks.py builds it."""
+        assert member.unit is not None
+        ctx = self.ctx
+        lines = await unit_task_lines(session, member.unit, now=ctx.now(), tz=ctx.settings.tz)
+        today = ctx.today()
+        return [
+            task_texts.task_page(
+                member.unit.name, lines, page, today, (today.month - 1) // 3 + 1, today.year
+            )
+        ]
+
+    async def _report(
+        self, session: AsyncSession, member: Member, task_id: int, note: str | None
+    ) -> list[Reply]:
+        """ "xong 3" as /done 3 (with a note: "xong 3 the note")."""
+        if note is not None and len(note) > MAX_NOTE_LENGTH:
+            return [task_texts.note_too_long(MAX_NOTE_LENGTH)]
+        result = await report_done(session, member, task_id, now=self.ctx.now(), note=note)
+        if result.outcome is ReportOutcome.NOT_ALLOWED:
+            return [task_texts.not_your_task(task_id)]
+        assert result.task is not None
+        if result.outcome is ReportOutcome.DONE:
+            return [texts.report_done(task_id, result.task.title)]
+        return [task_texts.report_answer(result.outcome, task_id, result.task.title)]
+
+    async def _undo(self, session: AsyncSession, member: Member, task_id: int) -> list[Reply]:
+        ctx = self.ctx
+        result = await undo_done(session, member, task_id, now=ctx.now(), tz=ctx.settings.tz)
+        return [task_texts.undo_answer(result.outcome, task_id)]
+
+    # ----------------------------------------------------------------------- broadcasts
+    async def _acknowledge(
+        self, session: AsyncSession, member: Member, broadcast_id: int | None
+    ) -> Reply:
+        """ "đã nhận": the ✅ Received of the latest guidance not acknowledged yet."""
+        if broadcast_id is None:
+            broadcast_id = await broadcasts.latest_unacknowledged(session, member.id)
+            if broadcast_id is None:
+                return texts.nothing_to_acknowledge()
+        recorded = await broadcasts.acknowledge(session, member, broadcast_id, now=self.ctx.now())
+        return broadcast_texts.acknowledged() if recorded else texts.nothing_to_acknowledge()
+
+    # ----------------------------------------------------------------------- nominations
+    async def _nominate(self, session: AsyncSession, member: Member) -> list[Reply]:
+        """/nominate as handlers/nominations.py does it."""
+        ctx = self.ctx
+        round_ = await rounds.current_round(session)
+        if round_ is not None and not rounds.round_accepts(round_, ctx.today()):
+            return [nomination_texts.round_closed_text(round_.title, round_.deadline)]
+        started = await drafts.start_draft(session, member, now=ctx.now())
+        opening = nomination_texts.started_text(
+            started.resumed,
+            round_.title if round_ else None,
+            round_.deadline if round_ else None,
+        )
+        return [opening, await nomination_prompt(session, started.draft)]
+
+    async def _draft_input(
+        self, session: AsyncSession, member: Member, draft: Nomination, text: str, lowered: str
+    ) -> list[Reply] | None:
+        """A typed answer to the draft's question: a number for a choice, "quay lại", "hủy",
+        or the text asked for. None: not for the draft (a command typed at a choice)."""
+        ctx = self.ctx
+        prompt = await nomination_prompt(session, draft)
+        options = options_of(prompt.keyboard)
+        step = Step(draft.step or Step.TARGET)
+        action: Action | None = None
+        if lowered in texts.BACK_WORDS:
+            action = next((o.action for o in options if o.action.name == "nomination.back"), None)
+        elif lowered in texts.CANCEL_WORDS:
+            action = Action("", "nomination.cancel", (draft.id,))
+        elif (chosen := _number(lowered)) is not None and (
+            step not in TEXT_FIELDS or chosen <= len(options)
+        ):
+            # At a question answered by typing, a small number is one of its choices (Keep,
+            # Back, Cancel); a name or a title is never a bare number that small.
+            action = next((o.action for o in options if o.number == chosen), None)
+            if action is None:
+                return [texts.number_unknown(chosen) + "\n" + _draft_choices(options), prompt]
+        if action is not None:
+            reply = await press_nomination(
+                session, ctx, member, draft, action.name, action.args[1:]
+            )
+            if reply.alert is not None:
+                return [reply.alert, await nomination_prompt(session, draft)]
+            return [*reply.texts, *([reply.prompt] if reply.prompt is not None else [])]
+        if step in TEXT_FIELDS:
+            problem = await drafts.set_text(session, draft, text, now=ctx.now())
+            if problem is not None:
+                return [nomination_texts.problem_text(problem, step)]
+            return [await nomination_prompt(session, draft)]
+        if step is Step.FILES and not _recognised(lowered):
+            return [texts.file_refused(), prompt]
+        if _recognised(lowered):
+            return None
+        return [texts.not_understood(_draft_choices(options)), prompt]
 
     async def _join(
         self, session: AsyncSession, member: Member | None, incoming: Incoming, code: str
@@ -96,10 +290,60 @@ class Dialogue:
         return texts.invite_refused(result.outcome.value)
 
 
+def _number(word: str) -> int | None:
+    word = word.lstrip("#")
+    return int(word) if word.isdigit() and len(word) <= 9 else None
+
+
+def _recognised(lowered: str) -> bool:
+    """A command typed at a step with choices: done as at the top level, not as an answer."""
+    first = lowered.split()[0]
+    return (
+        lowered in texts.TASKS_WORDS
+        or lowered in texts.RECEIVED_WORDS
+        or first in texts.DONE_WORDS + texts.UNDO_WORDS + texts.PAGE_WORDS
+        or first.startswith("/")
+    )
+
+
+def _help(member: Member) -> str:
+    return texts.help_text(member.full_name, head=member.is_head, officer=member.is_officer)
+
+
+def _choices(member: Member, options: tuple[Option, ...]) -> str:
+    """What can be typed now: the latest list's numbers, then the top-level words."""
+    top = texts.typed_choices(member=True, head=member.is_head, officer=member.is_officer)
+    if not options:
+        return top
+    lines = [texts.option_line(o.number, texts.plain(o.action.label), o.typed) for o in options]
+    return texts.step_choices(lines) + "\n\n" + top
+
+
+def _draft_choices(options: tuple[Option, ...]) -> str:
+    """What can be typed at a nomination's step: its numbered choices, back, cancel."""
+    lines = [
+        texts.option_line(o.number, texts.plain(o.action.label), None)
+        for o in options
+        if o.action.name not in ("nomination.back", "nomination.cancel")
+    ]
+    back = any(o.action.name == "nomination.back" for o in options)
+    return texts.step_choices(lines, back=back, cancel=True)
+
+
+def _command_refused(member: Member, name: str) -> str:
+    """A Telegram command typed on Zalo that the typed dialogue does not do."""
+    rows = [c for c in COMMANDS if c.name == name]
+    if not rows:
+        return texts.not_understood(_choices(member, ()))
+    if all(c.roles == (Role.OFFICER,) for c in rows):
+        return texts.officer_command_refused() if member.is_officer else texts.officer_only()
+    return texts.telegram_only(name)
+
+
 def _greeting(member: Member | None) -> str:
     if member is None or not member.active:
         return texts.not_registered()
-    return texts.help_text(member.full_name)
+    return _help(member)
 
 
 async def _seen(session: AsyncSession, member: Member, name: str) -> None:
