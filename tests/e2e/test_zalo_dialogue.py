@@ -4,13 +4,21 @@ steps, the short list of what can be typed at each step, and who may do what on 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import func, select
 
 from bot.runtime.zalo.intake import ZaloChannel
-from models import Task, TaskReport
+from models import BroadcastRecipient, OutboxMessage, OutboxStatus, Task, TaskReport
 from tests.auxil.fake_zalo import FakeZaloApi
-from tests.auxil.harness import BotHarness
-from tests.e2e.test_zalo import USER, _join, _say, channel, zalo  # noqa: F401  (fixtures)
+from tests.auxil.harness import BotHarness, button_data
+from tests.conftest import join, local
+from tests.e2e import test_zalo
+from tests.e2e.test_broadcasts import data_of, start_broadcast
+from tests.e2e.test_zalo import USER, _join, _say
+
+# The fake Zalo server and the Zalo channel on the harness's database.
+zalo, channel = test_zalo.zalo, test_zalo.channel
 
 
 async def _task_id(harness: BotHarness, quarter: int, position: int) -> int:
@@ -66,3 +74,88 @@ async def test_tasks_typed_on_zalo(
     # English words work whatever the language; someone else's task is refused.
     assert "không thuộc nhiệm vụ của đơn vị" in await _say(zalo, "done 999999")
     assert "không thuộc nhiệm vụ của đơn vị" in await _say(zalo, "undo 999999")
+
+
+async def test_the_digest_buttons_become_typed_words_on_zalo(
+    seeded: BotHarness, zalo: FakeZaloApi, channel: ZaloChannel
+) -> None:
+    await _join(seeded, zalo, "TT-VA")
+    seeded.clock.set(local(2020, 6, 16, 8))
+    await seeded.reminder_pass()
+    before = len(zalo.sent(USER))
+    assert (await channel.sender.drain()).sent >= 1
+    digest = "\n".join(zalo.texts(USER)[before:])
+    q2 = [await _task_id(seeded, 2, n) for n in (1, 2)]
+    assert "Nhắc việc công tác thi đua, khen thưởng — 16/06/2020" in digest
+    assert "<b>" not in digest and "Để trả lời, xin gõ:" in digest
+    assert f"• ✅ Xong #{q2[0]} — gõ: xong {q2[0]}" in digest
+    assert "\n1. " not in digest  # no numbers under a message sent on its own
+    assert f"Đã ghi nhận: nhiệm vụ #{q2[0]}" in await _say(zalo, f"xong {q2[0]}")
+    assert await _done(seeded, q2[0])
+
+
+async def _all_sent(harness: BotHarness, channel: ZaloChannel) -> None:
+    """Drains both channels until nothing is pending (the report follows the last copy)."""
+    for _round in range(10):
+        await harness.drain()
+        await channel.sender.drain()
+        async with harness.ctx.session() as session:
+            pending = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
+            )
+        if not pending:
+            await harness.drain()
+            return
+        harness.clock.advance(timedelta(minutes=6))
+    raise AssertionError("the outbox did not empty")
+
+
+async def test_one_deployment_with_a_head_on_each_channel(
+    seeded: BotHarness, zalo: FakeZaloApi, channel: ZaloChannel, officer_id: int
+) -> None:
+    """A broadcast reaches both heads, "đã nhận" acknowledges it on Zalo, the report counts
+    both channels, and /progress counts the work reported on each."""
+    telegram_head = seeded.user(1201, "Nguyễn Văn An")
+    await join(seeded, telegram_head, "TT-VA")
+    await _join(seeded, zalo, "X-TA")
+    officer = seeded.user(officer_id, "Trần Thị Bình")
+    assert "Không có văn bản chỉ đạo nào" in await _say(zalo, "đã nhận")
+    preview = await start_broadcast(officer, "Nộp báo cáo <6 tháng> trước 20/6.", "Tất cả")
+    assert "2 thủ trưởng đơn vị tại 2 đơn vị" in preview.text
+    await officer.press(preview.last_message(), data_of(preview, "Gửi"))
+    await _all_sent(seeded, channel)
+    [copy] = [c for c in seeded.api.sent(telegram_head.user_id) if "Hướng dẫn" in c.text]
+    assert button_data(copy.result, "ack:")
+    [on_zalo] = [t for t in zalo.texts(USER) if "Hướng dẫn của cán bộ" in t]
+    assert "Nộp báo cáo <6 tháng> trước 20/6." in on_zalo and "&lt;" not in on_zalo
+    assert on_zalo.endswith("• ✅ Đã nhận — gõ: đã nhận")
+    report = next(c.text for c in reversed(seeded.api.sent(officer_id)) if "Báo cáo kết" in c.text)
+    assert "Đã gửi được: 2/2" in report and "Telegram: 1 · Zalo: 1" in report
+    # The typed acknowledgement is the ✅ Received button's.
+    assert "xác nhận" in await _say(zalo, "đã nhận")
+    async with seeded.ctx.session() as session:
+        acknowledged = await session.scalar(
+            select(func.count())
+            .select_from(BroadcastRecipient)
+            .where(BroadcastRecipient.acknowledged_at.is_not(None))
+        )
+    assert acknowledged == 1
+    assert "Không có văn bản chỉ đạo nào" in await _say(zalo, "đã nhận")
+    overview = await officer.send("/broadcasts")
+    assert "đã gửi được 2/2, đã xác nhận 1" in overview.text
+
+    # Each head reports a first-quarter task on their channel: /progress counts both units.
+    q1 = await _task_id(seeded, 1, 2)
+    await telegram_head.send(f"/done {q1}")
+    await _say(zalo, f"xong {q1}")
+    progress = await officer.send("/progress 1")
+    assert "UBND thị trấn Vĩnh An" in progress.text and "UBND xã Tân An" in progress.text
+    async with seeded.ctx.session() as session:
+        done_units = await session.scalar(
+            select(func.count())
+            .select_from(TaskReport)
+            .where(TaskReport.task_id == q1, TaskReport.done.is_(True))
+        )
+    assert done_units == 2
