@@ -18,6 +18,7 @@ UNDO_WORDS = ("hủy", "huỷ", "huy", "undo")
 PAGE_WORDS = ("trang", "page")
 RECEIVED_WORDS = ("đã nhận", "da nhan", "received", "nhận", "nhan")
 NOMINATE_WORDS = ("/nominate", "đề nghị", "de nghi", "nominate")
+NOMINATIONS_WORDS = ("/nominations", "các đề nghị", "cac de nghi", "nominations")
 BACK_WORDS = ("quay lại", "quay lai", "back", "◀️")
 CANCEL_WORDS = ("hủy", "huỷ", "huy", "cancel", "/cancel")
 
@@ -100,6 +101,7 @@ def typed_choices(*, member: bool = False, head: bool = False, officer: bool = F
             _("• tasks — your unit's tasks of this quarter"),
             _("• done 3 — report task #3 as done; undo 3 — withdraw today's report"),
             _("• nominate — propose a commendation, step by step"),
+            _("• nominations — your unit's nominations and their status"),
         ]
     if member:
         lines.append(_("• received — acknowledge the TĐKT officer's latest guidance"))

@@ -22,7 +22,7 @@ from bot.runtime.zalo.render import Option, options_of, render
 from bot.services import broadcasts
 from bot.services.invites import Redemption, redeem_invite
 from bot.services.members import Sender, find_member_on
-from bot.services.nominations import drafts, rounds
+from bot.services.nominations import drafts, filing, rounds
 from bot.services.nominations.common import TEXT_FIELDS, Step
 from bot.services.tasks import (
     MAX_NOTE_LENGTH,
@@ -136,6 +136,8 @@ class Dialogue:
             return [await self._acknowledge(session, member, number)]
         if lowered in texts.NOMINATE_WORDS:
             return await self._heads(member, self._nominate(session, member))
+        if lowered in texts.NOMINATIONS_WORDS:
+            return await self._heads(member, self._nominations(session, member))
         chosen = _number(lowered)
         if chosen is not None:
             options = self.options.get(incoming.chat_id, ())
@@ -226,6 +228,12 @@ class Dialogue:
             round_.deadline if round_ else None,
         )
         return [opening, await nomination_prompt(session, started.draft)]
+
+    async def _nominations(self, session: AsyncSession, member: Member) -> list[Reply]:
+        """/nominations: the list as on Telegram; withdrawing and editing stay on Telegram."""
+        assert member.unit_id is not None
+        items = await filing.unit_nominations(session, member.unit_id)
+        return [nomination_texts.unit_list(items).text]
 
     async def _draft_input(
         self, session: AsyncSession, member: Member, draft: Nomination, text: str, lowered: str

@@ -9,10 +9,19 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.runtime.zalo.intake import ZaloChannel
-from models import BroadcastRecipient, OutboxMessage, OutboxStatus, Task, TaskReport
+from models import (
+    BroadcastRecipient,
+    Nomination,
+    NominationStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+    Task,
+    TaskReport,
+)
 from tests.auxil.fake_zalo import FakeZaloApi
 from tests.auxil.harness import BotHarness, button_data
-from tests.conftest import join, local
+from tests.conftest import invite_code, join, local
 from tests.e2e import test_zalo
 from tests.e2e.test_broadcasts import data_of, start_broadcast
 from tests.e2e.test_zalo import USER, _join, _say
@@ -159,3 +168,93 @@ async def test_one_deployment_with_a_head_on_each_channel(
             .where(TaskReport.task_id == q1, TaskReport.done.is_(True))
         )
     assert done_units == 2
+
+
+def _number_of(text: str, label: str) -> str:
+    """The number of the typed choice whose label starts with `label`."""
+    for line in text.splitlines():
+        number, dot, rest = line.partition(". ")
+        if dot and number.isdigit() and rest.startswith(label):
+            return number
+    raise AssertionError(f"no choice {label!r} in:\n{text}")
+
+
+async def test_a_nomination_filed_by_typed_steps_on_zalo(
+    seeded: BotHarness, zalo: FakeZaloApi, channel: ZaloChannel
+) -> None:
+    await _join(seeded, zalo, "PGD")
+    step = await _say(zalo, "đề nghị")
+    assert "Đối tượng đề nghị khen thưởng là?" in step and "3. ✖️ Hủy" in step
+    target = _number_of(step, "👥")
+    # Something else than a choice: the short list of what can be typed at this step.
+    unknown = await _say(zalo, "tập thể nhé")
+    assert "Tôi chưa hiểu nội dung này." in unknown
+    assert "Bạn có thể gõ:" in unknown and "• hủy — dừng lại, không lưu" in unknown
+    assert f"{target}. 👥 Tập thể" in unknown
+    assert "Không có lựa chọn số 9" in await _say(zalo, "9")
+    step = await _say(zalo, target)
+    assert "Tên tập thể được đề nghị khen thưởng" in step
+    step = await _say(zalo, "Trường Mầm non Hoa Sen")
+    assert "Chọn hình thức khen thưởng" in step
+    assert "Chiến sĩ thi đua cơ sở" not in step
+    step = await _say(zalo, _number_of(step, "Tập thể lao động xuất sắc"))
+    step = await _say(zalo, _number_of(step, "Thành tích thường xuyên"))
+    assert "Tóm tắt thành tích" in step
+    step = await _say(zalo, "Năm học 2019-2020 hoàn thành xuất sắc nhiệm vụ.")
+    assert "hồ sơ kèm theo" in step.lower()
+    # Files cannot come on Zalo: said so, and the step can be finished without them.
+    assert "Telegram" in await _say(zalo, "đây là file")
+    step = await _say(zalo, _number_of(step, "Xong ▶️"))
+    assert "Đề nghị đồng chí kiểm tra lại nội dung trước khi gửi" in step
+    assert "<b>" not in step and "Tên: Trường Mầm non Hoa Sen" in step
+    # "quay lại" goes back a step (to the files), then to the summary, which is kept.
+    await _say(zalo, "quay lại")
+    back = await _say(zalo, "quay lại")
+    assert "Hiện tại: Năm học 2019-2020 hoàn thành xuất sắc nhiệm vụ." in back
+    step = await _say(zalo, _number_of(back, "Giữ nguyên"))
+    step = await _say(zalo, _number_of(step, "Xong ▶️"))
+    done = await _say(zalo, _number_of(step, "✅ Gửi"))
+    assert "✅ Đã gửi đề nghị khen thưởng #1 đến cán bộ phụ trách TĐKT" in done
+    async with seeded.ctx.session() as session:
+        [nomination] = list(await session.scalars(select(Nomination)))
+    assert nomination.status == NominationStatus.SUBMITTED.value
+    assert nomination.nominee_name == "Trường Mầm non Hoa Sen"
+
+    # "hủy" at any step cancels the draft; nothing is submitted.
+    await _say(zalo, "đề nghị")
+    cancelled = await _say(zalo, "hủy")
+    assert "Đã hủy đề nghị khen thưởng; không có nội dung nào được gửi." in cancelled
+    listing = await _say(zalo, "/nominations")
+    assert "Trường Mầm non Hoa Sen" in listing and "<b>" not in listing
+    async with seeded.ctx.session() as session:
+        drafts = await session.scalar(
+            select(func.count())
+            .select_from(Nomination)
+            .where(Nomination.status == NominationStatus.DRAFT.value)
+        )
+    assert drafts == 0
+
+
+async def test_who_may_do_what_on_zalo(
+    seeded: BotHarness, zalo: FakeZaloApi, channel: ZaloChannel
+) -> None:
+    # A stranger gets the join instructions, whatever is typed.
+    for typed in ("việc", "/tasks", "xong 3", "đã nhận", "đề nghị", "/plan", "/broadcast", "1"):
+        assert "gửi cho tôi mã mời" in await _say(zalo, typed), typed
+    # A unit head cannot use the officer's commands.
+    await _join(seeded, zalo, "TT-VA")
+    for typed in ("/plan", "/broadcast", "/progress", "/review", "/export"):
+        assert "chỉ dành cho cán bộ phụ trách TĐKT" in await _say(zalo, typed), typed
+    assert "Telegram" in await _say(zalo, "/lang")
+    # An officer on Zalo is pointed to Telegram or the command line for officer commands,
+    # and is not a unit head here.
+    officer = "0ff1ce0ff1ce0ff1ce00"
+    async with seeded.ctx.session() as session:
+        code = await invite_code(session, "TT-VA", Role.OFFICER, seeded.clock.now())
+    assert "cán bộ" in await _say(zalo, code, user=officer, name="Trần Thị Bình")
+    refused = await _say(zalo, "/plan", user=officer, name="Trần Thị Bình")
+    assert "Telegram" in refused and "tdkt-bot" in refused
+    assert "thủ trưởng" in await _say(zalo, "việc", user=officer, name="Trần Thị Bình")
+    helped = await _say(zalo, "trợ giúp", user=officer, name="Trần Thị Bình")
+    assert "Các lệnh của cán bộ TĐKT: dùng trên Telegram" in helped
+    assert "• việc" not in helped
