@@ -1,14 +1,23 @@
 """The text-first dialogue for channels without buttons or commands menus (Zalo): a message
-comes in as `Incoming` (channel-neutral: a chat, a sender, a text or not), the answer goes out
-as plain texts. In this step: joining by invite code (alone, or "/start CODE", since Zalo's
-links carry no start parameter), "help"/"trợ giúp", and the short list of what can be typed
-for anything else. Files and pictures are refused with a pointer to Telegram or the CLI."""
+comes in as `Incoming` (channel-neutral: a chat, a sender, a text or not), the answers go out
+as plain texts, each button of the Telegram texts rendered as a typed reply
+(bot/runtime/zalo/render.py): a number answers the latest list, and words do the same
+("xong 3", "hủy 3", "trang 2", "đã nhận"; English too).
+
+What can be typed: joining by invite code (alone, or "/start CODE", since Zalo's links carry no
+start parameter), "trợ giúp"/"help", the unit's tasks ("việc", "/tasks"), reporting and
+withdrawing ("xong 3 [note]", "hủy 3"), acknowledging guidance ("đã nhận"), a nomination by
+typed steps ("đề nghị": numbers for choices, "quay lại", "hủy"; the Telegram handler's own
+`_prompt`/`_press` on the same services) and the unit's nominations. Anything else gets the
+short list of what can be typed at that step. A Telegram-only command is refused with a
+pointer to Telegram (officer commands: Telegram or the CLI); files and pictures are refused
+with a pointer to Telegram or the CLI. Every rule is the services' (and the Telegram guards'):
+nothing is decided here."""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -73,7 +82,8 @@ class Dialogue:
 
     @property
     def ctx(self) -> AppContext:
-        engine = self.sessionmaker.kw.get("bind")
+        # The services take the application's context; the engine is the sessionmaker's.
+        engine = self.sessionmaker.kw["bind"]
         return AppContext(self.settings, engine, self.sessionmaker, self.clock)
 
     async def handle(self, incoming: Incoming) -> list[str]:
@@ -120,24 +130,29 @@ class Dialogue:
         self, session: AsyncSession, member: Member, incoming: Incoming, lowered: str
     ) -> list[Reply]:
         words = lowered.split()
-        first, number = words[0], _number(words[1]) if len(words) > 1 else None
         if lowered in texts.TASKS_WORDS:
-            return await self._heads(member, self._task_page(session, member, 0))
-        if first in texts.DONE_WORDS and number is not None:
-            note = " ".join(incoming.text.split()[2:]) or None  # type: ignore[union-attr]
-            return await self._heads(member, self._report(session, member, number, note))
-        if first in texts.UNDO_WORDS and number is not None and len(words) == 2:
-            return await self._heads(member, self._undo(session, member, number))
-        if first in texts.PAGE_WORDS and number is not None and len(words) == 2:
-            return await self._heads(member, self._task_page(session, member, number - 1))
-        if lowered in texts.RECEIVED_WORDS or (
-            number is not None and " ".join(words[:-1]) in texts.RECEIVED_WORDS
-        ):
-            return [await self._acknowledge(session, member, number)]
+            return _not_head(member) or await self._task_page(session, member, 0)
+        if (rest := _after(words, texts.DONE_WORDS)) and (code := _number(rest[0])) is not None:
+            # "xong 3 the note", as /done 3 the note (the note as typed, not lowered).
+            original = (incoming.text or "").split()
+            note = " ".join(original[len(words) - len(rest) + 1 :]) or None
+            return _not_head(member) or await self._report(session, member, code, note)
+        if (rest := _after(words, texts.UNDO_WORDS)) and len(rest) == 1 and _number(rest[0]):
+            code = _number(rest[0])
+            assert code is not None
+            return _not_head(member) or await self._undo(session, member, code)
+        if (rest := _after(words, texts.PAGE_WORDS)) and len(rest) == 1 and _number(rest[0]):
+            page = _number(rest[0])
+            assert page is not None
+            return _not_head(member) or await self._task_page(session, member, page - 1)
+        rest = _after(words, texts.RECEIVED_WORDS)
+        if rest is not None and len(rest) <= 1 and (not rest or _number(rest[0]) is not None):
+            broadcast_id = _number(rest[0]) if rest else None
+            return [await self._acknowledge(session, member, broadcast_id)]
         if lowered in texts.NOMINATE_WORDS:
-            return await self._heads(member, self._nominate(session, member))
+            return _not_head(member) or await self._nominate(session, member)
         if lowered in texts.NOMINATIONS_WORDS:
-            return await self._heads(member, self._nominations(session, member))
+            return _not_head(member) or await self._nominations(session, member)
         chosen = _number(lowered)
         if chosen is not None:
             options = self.options.get(incoming.chat_id, ())
@@ -145,27 +160,19 @@ class Dialogue:
             if option is None:
                 return [texts.number_unknown(chosen) + "\n" + _choices(member, options)]
             return await self._press(session, member, option.action)
-        if first.startswith("/"):
-            return [_command_refused(member, first[1:].split("@")[0])]
+        if words[0].startswith("/"):
+            return [_command_refused(member, words[0][1:].split("@")[0])]
         return [texts.not_understood(_choices(member, self.options.get(incoming.chat_id, ())))]
-
-    async def _heads(self, member: Member, work: Awaitable[list[Reply]]) -> list[Reply]:
-        """`work` for a unit head; the Telegram guard's refusal for anyone else."""
-        problem = unit_member_problem(member)
-        if problem is not None:
-            work.close()  # type: ignore[attr-defined]
-            return [problem]
-        return await work
 
     async def _press(self, session: AsyncSession, member: Member, action: Action) -> list[Reply]:
         """What a button press does, typed by its number."""
         name, args = action.name, action.args
         if name in ("tasks.done", "reminder.done"):
-            return await self._heads(member, self._report(session, member, int(args[0]), None))
+            return _not_head(member) or await self._report(session, member, int(args[0]), None)
         if name == "tasks.undo":
-            return await self._heads(member, self._undo(session, member, int(args[0])))
+            return _not_head(member) or await self._undo(session, member, int(args[0]))
         if name == "tasks.page":
-            return await self._heads(member, self._task_page(session, member, int(args[0])))
+            return _not_head(member) or await self._task_page(session, member, int(args[0]))
         if name == "broadcast.ack":
             return [await self._acknowledge(session, member, int(args[0]))]
         return [texts.not_understood(_choices(member, ()))]
@@ -298,6 +305,21 @@ class Dialogue:
         return texts.invite_refused(result.outcome.value)
 
 
+def _not_head(member: Member) -> list[Reply] | None:
+    """The Telegram guard's refusal for a unit head's command (None: a unit head)."""
+    problem = unit_member_problem(member)
+    return [problem] if problem is not None else None
+
+
+def _after(words: list[str], phrases: tuple[str, ...]) -> list[str] | None:
+    """The words after one of `phrases` at the start of `words` (lower case), or None."""
+    for phrase in sorted(phrases, key=len, reverse=True):
+        head = phrase.split()
+        if words[: len(head)] == head:
+            return words[len(head) :]
+    return None
+
+
 def _number(word: str) -> int | None:
     word = word.lstrip("#")
     return int(word) if word.isdigit() and len(word) <= 9 else None
@@ -305,12 +327,15 @@ def _number(word: str) -> int | None:
 
 def _recognised(lowered: str) -> bool:
     """A command typed at a step with choices: done as at the top level, not as an answer."""
-    first = lowered.split()[0]
+    words = lowered.split()
     return (
-        lowered in texts.TASKS_WORDS
-        or lowered in texts.RECEIVED_WORDS
-        or first in texts.DONE_WORDS + texts.UNDO_WORDS + texts.PAGE_WORDS
-        or first.startswith("/")
+        lowered in texts.TASKS_WORDS + texts.NOMINATE_WORDS + texts.NOMINATIONS_WORDS
+        or any(
+            _after(words, phrases)
+            for phrases in (texts.DONE_WORDS, texts.UNDO_WORDS, texts.PAGE_WORDS)
+        )
+        or _after(words, texts.RECEIVED_WORDS) is not None
+        or words[0].startswith("/")
     )
 
 

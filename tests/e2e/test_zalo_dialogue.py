@@ -80,6 +80,14 @@ async def test_tasks_typed_on_zalo(
     second = await _say(zalo, "trang 2")
     assert "Trang 2/2" in second and "3. ◀️ Trang trước — gõ: trang 1" in second
     assert "Nhiệm vụ của UBND thị trấn Vĩnh An" in second
+    # Anything else: the short list of what can be typed here (the page's numbers, then the
+    # top-level words).
+    unknown = await _say(zalo, "xong rồi")
+    assert "Tôi chưa hiểu nội dung này." in unknown
+    assert "1. ✅ Xong #11 — gõ: xong 11" in unknown and "• việc —" in unknown
+    assert "Không có lựa chọn số 7" in await _say(zalo, "7")
+    await _say(zalo, "xong 11")
+    assert "#11" in await _say(zalo, "hoàn tác 11") and not await _done(seeded, 11)
     # English words work whatever the language; someone else's task is refused.
     assert "không thuộc nhiệm vụ của đơn vị" in await _say(zalo, "done 999999")
     assert "không thuộc nhiệm vụ của đơn vị" in await _say(zalo, "undo 999999")

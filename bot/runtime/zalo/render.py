@@ -8,6 +8,7 @@ typed back to the same `Action`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.actions import RAW, Action, Keyboard, Message
@@ -15,7 +16,7 @@ from bot.texts import zalo as texts
 
 # Actions that take a typed number or words on Zalo; any other action is shown by its number
 # alone (the choices of a question, e.g. a nomination's steps).
-_TYPED = {
+_TYPED: dict[str, Callable[..., str]] = {
     "tasks.done": texts.typed_done,
     "reminder.done": texts.typed_done,
     "tasks.undo": texts.typed_undo,
