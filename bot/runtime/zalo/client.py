@@ -47,8 +47,8 @@ class ZaloRetryAfter(RetryAfter):
         self._zalo_seconds = float(seconds)
         super().__init__(max(1, round(seconds)))
 
-    @property  # type: ignore[override]
-    def retry_after(self) -> float:
+    @property
+    def retry_after(self) -> float:  # type: ignore[override]
         return self._zalo_seconds
 
 

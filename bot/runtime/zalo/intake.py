@@ -24,7 +24,7 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.core.clock import Clock
 from bot.core.config import Settings
-from bot.runtime.zalo.client import ZaloClient, ZaloMessage, parse_update
+from bot.runtime.zalo.client import RETRY_AFTER_429, ZaloClient, ZaloMessage, parse_update
 from bot.runtime.zalo.sender import ZaloSender
 from handlers.zalo.dialogue import Dialogue, Incoming
 from models import Channel
@@ -205,8 +205,11 @@ class ZaloChannel:
         retry_after: float | None = None,
     ) -> None:
         assert settings.zalo_token
-        extra = {} if retry_after is None else {"retry_after": retry_after}
-        self.client = ZaloClient(settings.zalo_token, base_url=settings.zalo_api_base_url, **extra)
+        self.client = ZaloClient(
+            settings.zalo_token,
+            base_url=settings.zalo_api_base_url,
+            retry_after=RETRY_AFTER_429 if retry_after is None else retry_after,
+        )
         self.sender = ZaloSender(self.client, sessionmaker, clock, per_second=settings.zalo_rate)
         self.intake = ZaloIntake(self.client, Dialogue(settings, sessionmaker, clock))
         self.poller: ZaloPoller | None = None
