@@ -146,6 +146,10 @@ def telegram_only(command: str) -> str:
     )
 
 
+def nothing_to_cancel() -> str:
+    return _("There is nothing to cancel.")
+
+
 def nothing_to_acknowledge() -> str:
     return _("There is no guidance waiting for your acknowledgement.")
 

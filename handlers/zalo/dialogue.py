@@ -153,6 +153,8 @@ class Dialogue:
             return _not_head(member) or await self._nominate(session, member)
         if lowered in texts.NOMINATIONS_WORDS:
             return _not_head(member) or await self._nominations(session, member)
+        if lowered in texts.CANCEL_WORDS:
+            return [texts.nothing_to_cancel()]  # no nomination is being filled in
         chosen = _number(lowered)
         if chosen is not None:
             options = self.options.get(incoming.chat_id, ())

@@ -232,6 +232,7 @@ async def test_a_nomination_filed_by_typed_steps_on_zalo(
     await _say(zalo, "đề nghị")
     cancelled = await _say(zalo, "hủy")
     assert "Đã hủy đề nghị khen thưởng; không có nội dung nào được gửi." in cancelled
+    assert "Không có thao tác nào để hủy." in await _say(zalo, "hủy")
     listing = await _say(zalo, "/nominations")
     assert "Trường Mầm non Hoa Sen" in listing and "<b>" not in listing
     async with seeded.ctx.session() as session:
