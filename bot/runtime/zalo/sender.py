@@ -62,11 +62,17 @@ class ZaloSender(OutboxSender):
 
     async def _send(self, message: OutboxMessage) -> Any:
         keyboard = keyboard_from_json(message.buttons)
+        has_file = bool(message.file_kind and message.file_id)
+        if not any(keyboard) and not has_file:
+            text = texts.plain(message.text or "")
+            await self.client.send_message(message.chat_ref or "", text)
+            return _Sent()
+        # The lines added are in the member's language.
         language = await self._language(message.member_id)
         with use_language(language):
             # The buttons as the words that do the same ("done 3", "received").
             text = render(Message(message.text or "", keyboard), numbered=False).text
-            if message.file_kind and message.file_id:
+            if has_file:
                 text = f"{text}\n\n{texts.file_left_out()}" if text else texts.file_left_out()
         await self.client.send_message(message.chat_ref or "", text)
         return _Sent()
