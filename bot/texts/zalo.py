@@ -20,6 +20,7 @@ RECEIVED_WORDS = ("đã nhận", "da nhan", "received", "nhận", "nhan")
 NOMINATE_WORDS = ("/nominate", "đề nghị", "de nghi", "nominate")
 NOMINATIONS_WORDS = ("/nominations", "các đề nghị", "cac de nghi", "nominations")
 BACK_WORDS = ("quay lại", "quay lai", "back", "◀️")
+LANGUAGE_WORDS = ("/lang", "lang", "ngôn ngữ", "ngon ngu")
 CANCEL_WORDS = ("hủy", "huỷ", "huy", "cancel", "/cancel")
 
 
@@ -38,6 +39,10 @@ def typed_page(page: int | str) -> str:
 
 def typed_received(*_broadcast: object) -> str:
     return _("received")
+
+
+def typed_language(code: str) -> str:
+    return f"/lang {code}"
 
 
 def options_header(*, numbered: bool) -> str:
@@ -107,6 +112,8 @@ def typed_choices(*, member: bool = False, head: bool = False, officer: bool = F
         lines.append(_("• received — acknowledge the TĐKT officer's latest guidance"))
     if officer:
         lines.append(_("• Officer commands: on Telegram or the officer's command line"))
+    if member:
+        lines.append("• " + _("/lang vi or /lang en — change the language"))
     lines += [
         _("• help — this list"),
         _("• /start CODE or the invite code alone — join with an invite"),

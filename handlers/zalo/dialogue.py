@@ -26,9 +26,10 @@ from bot.core.actions import Action, Message
 from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.context import AppContext
-from bot.core.i18n import use_language
+from bot.core.i18n import LANGUAGES, use_language
 from bot.runtime.zalo.render import Option, options_of, render
 from bot.services import broadcasts
+from bot.services import members as member_service
 from bot.services.invites import Redemption, redeem_invite
 from bot.services.members import Sender, find_member_on
 from bot.services.nominations import drafts, filing, rounds
@@ -42,6 +43,7 @@ from bot.services.tasks import (
 )
 from bot.texts import broadcasts as broadcast_texts
 from bot.texts import nominations as nomination_texts
+from bot.texts import start as start_texts
 from bot.texts import tasks as task_texts
 from bot.texts import zalo as texts
 from handlers.commands import COMMANDS, Role
@@ -153,6 +155,8 @@ class Dialogue:
             return _not_head(member) or await self._nominate(session, member)
         if lowered in texts.NOMINATIONS_WORDS:
             return _not_head(member) or await self._nominations(session, member)
+        if (rest := _after(words, texts.LANGUAGE_WORDS)) is not None:
+            return [await self._language(session, member, rest[0] if rest else "")]
         if lowered in texts.CANCEL_WORDS:
             return [texts.nothing_to_cancel()]  # no nomination is being filled in
         chosen = _number(lowered)
@@ -177,6 +181,8 @@ class Dialogue:
             return _not_head(member) or await self._task_page(session, member, int(args[0]))
         if name == "broadcast.ack":
             return [await self._acknowledge(session, member, int(args[0]))]
+        if name == "start.language":
+            return [await self._language(session, member, str(args[0]))]
         return [texts.not_understood(_choices(member, ()))]
 
     # ----------------------------------------------------------------------- tasks
@@ -210,6 +216,14 @@ class Dialogue:
         ctx = self.ctx
         result = await undo_done(session, member, task_id, now=ctx.now(), tz=ctx.settings.tz)
         return [task_texts.undo_answer(result.outcome, task_id)]
+
+    async def _language(self, session: AsyncSession, member: Member, choice: str) -> Reply:
+        """/lang vi|en as on Telegram; without a language, the choice."""
+        if choice not in LANGUAGES:
+            return start_texts.language_choice()
+        await member_service.set_language(session, member, choice, now=self.ctx.now())
+        with use_language(choice):
+            return start_texts.language_set()
 
     # ----------------------------------------------------------------------- broadcasts
     async def _acknowledge(

@@ -254,7 +254,13 @@ async def test_who_may_do_what_on_zalo(
     await _join(seeded, zalo, "TT-VA")
     for typed in ("/plan", "/broadcast", "/progress", "/review", "/export"):
         assert "chỉ dành cho cán bộ phụ trách TĐKT" in await _say(zalo, typed), typed
-    assert "Telegram" in await _say(zalo, "/lang")
+    assert "Telegram" in await _say(zalo, "/vote")
+    # The language as on Telegram: a choice by number or /lang en.
+    choice = await _say(zalo, "/lang")
+    assert "1. Tiếng Việt — gõ: /lang vi" in choice and "2. English — gõ: /lang en" in choice
+    assert "Language set to English." in await _say(zalo, "2")
+    assert "Sorry, this command is only for TĐKT officers." in await _say(zalo, "/plan")
+    assert "Đã chuyển ngôn ngữ sang tiếng Việt." in await _say(zalo, "/lang vi")
     # An officer on Zalo is pointed to Telegram or the command line for officer commands,
     # and is not a unit head here.
     officer = "0ff1ce0ff1ce0ff1ce00"

@@ -22,6 +22,7 @@ _TYPED: dict[str, Callable[..., str]] = {
     "tasks.undo": texts.typed_undo,
     "tasks.page": texts.typed_page,
     "broadcast.ack": texts.typed_received,
+    "start.language": texts.typed_language,
 }
 # Buttons whose action cannot be done by typing on Zalo: left out (a note or file by reply
 # needs Telegram; an old row's raw callback data means nothing here).
