@@ -27,6 +27,7 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.context import AppContext
 from bot.core.i18n import LANGUAGES, use_language
+from bot.runtime.zalo.intake import Incoming
 from bot.runtime.zalo.render import Option, options_of, render
 from bot.services import broadcasts
 from bot.services import members as member_service
@@ -60,16 +61,6 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 # An answer: a text, or a message with buttons (rendered as typed replies).
 Reply = str | Message
-
-
-@dataclass(frozen=True)
-class Incoming:
-    channel: str
-    chat_id: str
-    user_id: str
-    name: str
-    # None: not a text (a picture, a sticker, a voice message, a file, …).
-    text: str | None
 
 
 @dataclass
