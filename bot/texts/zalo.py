@@ -41,6 +41,16 @@ def typed_received(*_broadcast: object) -> str:
     return _("received")
 
 
+def typed_back(*_draft: object) -> str:
+    """What to type for a nomination's ◀️ Back (one of BACK_WORDS)."""
+    return _("back")
+
+
+def typed_cancel(*_draft: object) -> str:
+    """What to type for a nomination's ✖️ Cancel (one of CANCEL_WORDS)."""
+    return _("cancel")
+
+
 def typed_language(code: str) -> str:
     return f"/lang {code}"
 

@@ -23,6 +23,8 @@ _TYPED: dict[str, Callable[..., str]] = {
     "tasks.page": texts.typed_page,
     "broadcast.ack": texts.typed_received,
     "start.language": texts.typed_language,
+    "nomination.back": texts.typed_back,
+    "nomination.cancel": texts.typed_cancel,
 }
 # Buttons whose action cannot be done by typing on Zalo: left out (a note or file by reply
 # needs Telegram; an old row's raw callback data means nothing here).
