@@ -17,7 +17,7 @@ from bot.services.members import Sender, identify, vietnamese_name
 from handlers import callbacks
 from handlers.callbacks import MAX_ID, decimal_id
 from handlers.menu import publish_member_commands
-from models import Member
+from models import Member, Role
 
 # Telegram refuses messages longer than this many characters.
 MESSAGE_LIMIT = 4096
@@ -149,6 +149,11 @@ def _any_member(member: Member) -> str | None:
 def _unit_member(member: Member) -> str | None:
     if member.is_head:
         return None
+    if member.role == Role.COUNCIL:
+        return _(
+            "This command is for unit heads; you are registered as a member of the Emulation "
+            "and Commendation Council (/vote)."
+        )
     if member.unit_id is not None:
         # An officer invited for a unit is not its head unless given both roles.
         return _(

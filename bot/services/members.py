@@ -169,7 +169,9 @@ async def active_officers(session: AsyncSession) -> list[Member]:
 @dataclass(frozen=True)
 class ListedMember:
     name: str
-    telegram_id: int
+    # None for a member reached only on another channel (Zalo): named by that channel.
+    telegram_id: int | None
+    channel: str = "telegram"
 
 
 @dataclass
@@ -199,7 +201,7 @@ async def directory_listing(session: AsyncSession) -> list[UnitListing]:
         .order_by(Member.full_name)
     ):
         members.setdefault(member.unit_id or 0, []).append(
-            ListedMember(member.full_name, member.telegram_id)
+            ListedMember(member.full_name, member.telegram_id, member.channel)
         )
     return [
         UnitListing(cluster or "", unit.code, unit.name, members.get(unit.id, []))

@@ -76,6 +76,23 @@ async def addresses_of(session: AsyncSession, member_ids: Sequence[int]) -> dict
     return addresses
 
 
+async def _reached_elsewhere(session: AsyncSession) -> dict[int, Address | None]:
+    """Every member reached on a channel other than Telegram, with their address there (None:
+    not yet known on that channel, so nothing can reach them)."""
+    result = await session.execute(
+        select(Member.id, Member.channel, ChannelIdentity.external_id)
+        .outerjoin(
+            ChannelIdentity,
+            (ChannelIdentity.member_id == Member.id) & (ChannelIdentity.channel == Member.channel),
+        )
+        .where(Member.channel != Channel.TELEGRAM)
+    )
+    return {
+        member_id: Address(channel, None, external_id) if external_id is not None else None
+        for member_id, channel, external_id in result.all()
+    }
+
+
 async def address_of(session: AsyncSession, member: Member) -> Address | None:
     return (await addresses_of(session, [member.id])).get(member.id)
 
@@ -98,15 +115,23 @@ async def enqueue(
     dropped."""
     if not messages:
         return {}
-    addresses = await addresses_of(
-        session, [m.member_id for m in messages if m.member_id is not None]
-    )
+    # Members reached elsewhere than Telegram, read whole in one statement: a list of the
+    # recipients' ids would grow with the units (the morning pass queues one per unit).
+    elsewhere = await _reached_elsewhere(session)
+    # Telegram ids only for the few messages queued without one.
+    lookup = [
+        m.member_id
+        for m in messages
+        if m.chat_id is None and m.member_id is not None and m.member_id not in elsewhere
+    ]
+    telegram = await addresses_of(session, lookup) if lookup else {}
 
     def address(m: NewMessage) -> Address | None:
-        routed = addresses.get(m.member_id) if m.member_id is not None else None
-        if routed is not None and (routed.channel != Channel.TELEGRAM or m.chat_id is None):
-            return routed
-        return Address(Channel.TELEGRAM.value, m.chat_id) if m.chat_id is not None else None
+        if m.member_id is not None and m.member_id in elsewhere:
+            return elsewhere[m.member_id]
+        if m.chat_id is not None:
+            return Address(Channel.TELEGRAM.value, m.chat_id)
+        return telegram.get(m.member_id) if m.member_id is not None else None
 
     routed = [(m, a) for m, a in ((m, address(m)) for m in messages) if a is not None]
     if not routed:

@@ -26,7 +26,8 @@ def units_text(listing: Sequence[UnitListing]) -> str:
             lines.append("")
             lines.append(f"<b>{html.escape(cluster or no_cluster)}</b>")
         heads = ", ".join(
-            f"{html.escape(head.name)} (<code>{head.telegram_id}</code>)" for head in unit.heads
+            f"{html.escape(head.name)} ({_listed_id(head.telegram_id, head.channel)})"
+            for head in unit.heads
         ) or _("no one registered")
         lines.append(f"• <code>{html.escape(unit.code)}</code> {html.escape(unit.name)} — {heads}")
     lines += [
@@ -86,3 +87,10 @@ def deactivated(full_name: str) -> str:
     return _("{name} can no longer use the bot. A new invite restores access.").format(
         name=html.escape(full_name)
     )
+
+
+def _listed_id(telegram_id: int | None, channel: str) -> str:
+    """The Telegram id /deactivate takes, or the channel a member is reached on instead."""
+    if telegram_id is None:
+        return html.escape(channel.title())
+    return f"<code>{telegram_id}</code>"
