@@ -417,9 +417,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         }
     if settings.zalo_token:
         from bot.runtime.zalo.run import serve_with_zalo, serve_zalo_only
+        from handlers.zalo.dialogue import Dialogue
 
         if not settings.token:
-            return asyncio.run(serve_zalo_only(settings, webhook=webhook))
+            return asyncio.run(serve_zalo_only(settings, webhook=webhook, dialogue=Dialogue))
         return asyncio.run(
             serve_with_zalo(
                 build_application(settings),
@@ -427,6 +428,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                 api_url=api_address(settings.api_base_url),
                 allowed_updates=ALLOWED_UPDATES,
                 webhook=webhook,
+                dialogue=Dialogue,
             )
         )
     application = build_application(settings)

@@ -229,8 +229,6 @@ KNOWN_CYCLE_IMPORTS = {
     ("bot.services.notices", "bot.texts.reminders"),
     ("bot.services.broadcasts", "bot.texts.broadcasts"),
     ("bot.services.suggestions", "bot.texts.nominations"),
-    # TODO(merge): the Zalo intake builds its dialogue itself; the wiring should hand it in.
-    ("bot.runtime.zalo.intake", "handlers.zalo.dialogue"),
 }
 
 

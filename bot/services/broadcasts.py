@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -243,22 +243,30 @@ class DeliveryCounts:
     unreachable: int = 0
     pending: int = 0
     acknowledged: int = 0
+    # Delivered copies by channel ("telegram", "zalo"), for the report.
+    sent_by_channel: dict[str, int] = field(default_factory=dict)
 
 
 async def delivery_counts(session: AsyncSession, broadcast_id: int) -> DeliveryCounts:
     rows = await session.execute(
-        select(OutboxMessage.status, func.count(), func.count(BroadcastRecipient.acknowledged_at))
+        select(
+            OutboxMessage.status,
+            OutboxMessage.channel,
+            func.count(),
+            func.count(BroadcastRecipient.acknowledged_at),
+        )
         .select_from(BroadcastRecipient)
         .outerjoin(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
         .where(BroadcastRecipient.broadcast_id == broadcast_id)
-        .group_by(OutboxMessage.status)
+        .group_by(OutboxMessage.status, OutboxMessage.channel)
     )
     counts = DeliveryCounts()
-    for status, number, acknowledged in rows.all():
+    for status, channel, number, acknowledged in rows.all():
         counts.total += number
         counts.acknowledged += acknowledged
         if status == OutboxStatus.SENT:
             counts.sent += number
+            counts.sent_by_channel[channel] = counts.sent_by_channel.get(channel, 0) + number
         elif status == OutboxStatus.FAILED:
             counts.failed += number
         elif status in (OutboxStatus.UNREACHABLE, None):
@@ -348,6 +356,17 @@ async def acknowledge(
     )
     await session.commit()
     return recipient is not None
+
+
+async def latest_unacknowledged(session: AsyncSession, member_id: int) -> int | None:
+    """The latest guidance this member received and has not acknowledged (typed "received")."""
+    latest: int | None = await session.scalar(
+        select(func.max(BroadcastRecipient.broadcast_id)).where(
+            BroadcastRecipient.member_id == member_id,
+            BroadcastRecipient.acknowledged_at.is_(None),
+        )
+    )
+    return latest
 
 
 async def unacknowledged(session: AsyncSession, broadcast_id: int) -> list[tuple[Member, str]]:

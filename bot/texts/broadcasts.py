@@ -191,6 +191,7 @@ def report_text(
     lines = [
         _("<b>Delivery report: guidance #{code}</b>").format(code=broadcast_id),
         _("Delivered: {sent}/{total}").format(sent=counts.sent, total=counts.total),
+        *_by_channel(counts),
         _("Failed: {count}").format(count=counts.failed),
         _("Unreachable (blocked the bot): {count}").format(count=counts.unreachable),
     ]
@@ -203,6 +204,15 @@ def report_text(
         if len(missed) > MISSED_SHOWN:
             lines.append(_("… and {n} more").format(n=len(missed) - MISSED_SHOWN))
     return "\n".join(lines)
+
+
+def _by_channel(counts: DeliveryCounts) -> list[str]:
+    """ "Telegram: 3 · Zalo: 1" when copies went out on more than one channel."""
+    if len(counts.sent_by_channel) < 2:
+        return []
+    names = {"telegram": "Telegram", "zalo": "Zalo"}
+    shares = sorted(counts.sent_by_channel.items())
+    return [" · ".join(f"{names.get(c, c)}: {n}" for c, n in shares)]
 
 
 def report_keyboard(broadcast_id: int, resend_round: int) -> Keyboard:

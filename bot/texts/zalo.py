@@ -8,10 +8,64 @@ import re
 
 from bot.core.i18n import _
 
-# What can be typed on Zalo at the top level (the typed dialogue for tasks, nominations and
-# broadcasts adds its own words).
-HELP_WORDS = ("help", "trợ giúp", "/help", "?")
+# What can be typed on Zalo, in either language whatever the member's (lower case; with and
+# without diacritics, as phones type them).
+HELP_WORDS = ("help", "trợ giúp", "tro giup", "/help", "?")
 START_WORD = "/start"
+TASKS_WORDS = ("/tasks", "/done", "việc", "viec", "tasks", "công việc", "cong viec")
+DONE_WORDS = ("xong", "done", "/done")
+UNDO_WORDS = ("hủy", "huỷ", "huy", "hoàn tác", "hoan tac", "undo")
+PAGE_WORDS = ("trang", "page")
+RECEIVED_WORDS = ("đã nhận", "da nhan", "received", "nhận", "nhan")
+NOMINATE_WORDS = ("/nominate", "đề nghị", "de nghi", "nominate")
+NOMINATIONS_WORDS = ("/nominations", "các đề nghị", "cac de nghi", "nominations")
+BACK_WORDS = ("quay lại", "quay lai", "back", "◀️")
+LANGUAGE_WORDS = ("/lang", "lang", "ngôn ngữ", "ngon ngu")
+CANCEL_WORDS = ("hủy", "huỷ", "huy", "cancel", "/cancel")
+
+
+def typed_done(code: int | str, *_page: object) -> str:
+    """What to type to report task `code` done (shown beside its ✅)."""
+    return _("done {code}").format(code=code)
+
+
+def typed_undo(code: int | str, *_page: object) -> str:
+    return _("undo {code}").format(code=code)
+
+
+def typed_page(page: int | str) -> str:
+    return _("page {number}").format(number=int(page) + 1)
+
+
+def typed_received(*_broadcast: object) -> str:
+    return _("received")
+
+
+def typed_back(*_draft: object) -> str:
+    """What to type for a nomination's ◀️ Back (one of BACK_WORDS)."""
+    return _("back")
+
+
+def typed_cancel(*_draft: object) -> str:
+    """What to type for a nomination's ✖️ Cancel (one of CANCEL_WORDS)."""
+    return _("cancel")
+
+
+def typed_language(code: str) -> str:
+    return f"/lang {code}"
+
+
+def options_header(*, numbered: bool) -> str:
+    if numbered:
+        return _("Reply with a number or the words shown:")
+    return _("To answer, type:")
+
+
+def option_line(number: int | None, label: str, typed: str | None) -> str:
+    """One typed reply: "1. ✅ Done #3 — type: done 3" (a number, the button's label, the
+    words), or without the number under a message the outbox sends."""
+    head = f"{number}. {label}" if number is not None else f"• {label}"
+    return _("{choice} — type: {words}").format(choice=head, words=typed) if typed else head
 
 
 def not_registered() -> str:
@@ -54,30 +108,82 @@ def invite_refused(outcome: str) -> str:
     }[outcome]
 
 
-def typed_choices() -> str:
-    """The short list of what can be typed here."""
-    return "\n".join(
-        [
-            _("You can type:"),
-            _("• help — this list"),
-            _("• /start CODE or the invite code alone — join with an invite"),
+def typed_choices(*, member: bool = False, head: bool = False, officer: bool = False) -> str:
+    """The short list of what can be typed at the top level."""
+    lines = [_("You can type:")]
+    if head:
+        lines += [
+            _("• tasks — your unit's tasks of this quarter"),
+            _("• done 3 — report task #3 as done; undo 3 — withdraw today's report"),
+            _("• nominate — propose a commendation, step by step"),
+            _("• nominations — your unit's nominations and their status"),
         ]
+    if member:
+        lines.append(_("• received — acknowledge the TĐKT officer's latest guidance"))
+    if officer:
+        lines.append(_("• Officer commands: on Telegram or the officer's command line"))
+    if member:
+        lines.append("• " + _("/lang vi or /lang en — change the language"))
+    lines += [
+        _("• help — this list"),
+        _("• /start CODE or the invite code alone — join with an invite"),
+    ]
+    return "\n".join(lines)
+
+
+def step_choices(options: list[str], *, back: bool = False, cancel: bool = False) -> str:
+    """What can be typed at a step with its own choices (`options`: their lines)."""
+    lines = [_("You can type:"), *options]
+    if back:
+        lines.append(_("• back — the previous question"))
+    if cancel:
+        lines.append(_("• cancel — stop without saving"))
+    lines.append(_("• help — everything you can type"))
+    return "\n".join(lines)
+
+
+def number_unknown(number: int) -> str:
+    return _("There is no choice {number} here.").format(number=number)
+
+
+def officer_command_refused() -> str:
+    return _(
+        "Officer commands are not available on Zalo. Please use Telegram or the officer's "
+        "command line (tdkt-bot)."
     )
 
 
-def help_text(name: str) -> str:
+def officer_only() -> str:
+    return _("Sorry, this command is only for TĐKT officers.")
+
+
+def telegram_only(command: str) -> str:
+    return _("/{command} is not available on Zalo yet. Please use it on Telegram.").format(
+        command=command
+    )
+
+
+def nothing_to_cancel() -> str:
+    return _("There is nothing to cancel.")
+
+
+def nothing_to_acknowledge() -> str:
+    return _("There is no guidance waiting for your acknowledgement.")
+
+
+def help_text(name: str, *, head: bool = False, officer: bool = False) -> str:
     return (
         _(
             "{name}, on Zalo I send you reminders of your unit's tasks, the weekly summary and "
             "the TĐKT officer's messages."
         ).format(name=name)
         + "\n\n"
-        + typed_choices()
+        + typed_choices(member=True, head=head, officer=officer)
     )
 
 
-def not_understood() -> str:
-    return _("I did not understand that.") + "\n" + typed_choices()
+def not_understood(choices: str | None = None) -> str:
+    return _("I did not understand that.") + "\n" + (choices or typed_choices())
 
 
 def file_refused() -> str:
@@ -105,3 +211,11 @@ def plain(text: str) -> str:
         return label if html.unescape(label) == address else f"{label} ({address})"
 
     return html.unescape(_TAG.sub("", _LINK.sub(link, text)))
+
+
+def report_done(task_id: int, title: str) -> str:
+    """ "done 3" answered (on Telegram a note is added by reply; on Zalo by typing it)."""
+    return _(
+        "✅ Recorded: task #{code} “{title}” is done.\n"
+        "To add a note, type: done {code} followed by the note."
+    ).format(code=task_id, title=title)

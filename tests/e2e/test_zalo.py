@@ -18,6 +18,7 @@ from bot.runtime.zalo.intake import SECRET_HEADER, ZaloChannel
 from bot.runtime.zalo.run import serve_zalo_only
 from bot.runtime.zalo.sender import ZaloSender
 from bot.services import outbox
+from handlers.zalo.dialogue import Dialogue
 from models import ChannelIdentity, Member, OutboxMessage, OutboxStatus, Role
 from tests.auxil.fake_zalo import FakeZaloApi
 from tests.auxil.harness import BotHarness, RateLimiter
@@ -40,7 +41,9 @@ async def channel(seeded: BotHarness, zalo: FakeZaloApi) -> AsyncIterator[ZaloCh
         seeded.settings, zalo_token=zalo.token, zalo_api_base_url=zalo.base_url
     )
     ctx = seeded.ctx
-    channel = ZaloChannel(settings, ctx.sessionmaker, ctx.clock, poll_timeout=1, retry_after=2)
+    channel = ZaloChannel(
+        settings, ctx.sessionmaker, ctx.clock, dialogue=Dialogue, poll_timeout=1, retry_after=2
+    )
     channel.sender.limiter = RateLimiter(per_second=1000, chat_interval=0)
     await channel.start()
     # The tests drain by hand, as they do for Telegram.
@@ -201,7 +204,7 @@ async def test_the_webhook_checks_the_secret(seeded: BotHarness, zalo: FakeZaloA
     )
     ctx = seeded.ctx
     hook = {"url": "https://bot.example.org/zalo", "path": "/zalo", "secret": "s3cret-token"}
-    channel = ZaloChannel(settings, ctx.sessionmaker, ctx.clock, webhook=hook)
+    channel = ZaloChannel(settings, ctx.sessionmaker, ctx.clock, dialogue=Dialogue, webhook=hook)
     await channel.start()
     assert zalo.webhook == {"url": hook["url"], "secret_token": hook["secret"]}
     assert channel.webhook is not None
@@ -256,7 +259,7 @@ async def test_zalo_alone_works_and_a_wrong_token_is_one_line(
         zalo_token="1:wrong",
         zalo_api_base_url=zalo.base_url,
     )
-    assert await serve_zalo_only(settings, webhook=None) == 1
+    assert await serve_zalo_only(settings, webhook=None, dialogue=Dialogue) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "TDKT_ZALO_TOKEN" in err[0]
 
@@ -266,6 +269,7 @@ async def test_zalo_alone_works_and_a_wrong_token_is_one_line(
         serve_zalo_only(
             settings,
             webhook=None,
+            dialogue=Dialogue,
             clock=FrozenClock(local(2020, 5, 15, 7)),
             stop=stop,
             poll_timeout=1,

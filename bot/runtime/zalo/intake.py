@@ -16,7 +16,9 @@ import hmac
 import logging
 import time
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,9 +26,8 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.core.clock import Clock
 from bot.core.config import Settings
-from bot.runtime.zalo.client import ZaloClient, ZaloMessage, parse_update
+from bot.runtime.zalo.client import RETRY_AFTER_429, ZaloClient, ZaloMessage, parse_update
 from bot.runtime.zalo.sender import ZaloSender
-from handlers.zalo.dialogue import Dialogue, Incoming
 from models import Channel
 
 log = logging.getLogger("tdkt_bot.zalo")
@@ -39,10 +40,33 @@ DEDUPE_SECONDS = 300.0
 _NOT_TEXT = ("message.image.received", "message.sticker.received", "message.voice.received")
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """A message as the dialogue sees it, whatever the channel."""
+
+    channel: str
+    chat_id: str
+    user_id: str
+    name: str
+    # None: not a text (a picture, a sticker, a voice message, a file, …).
+    text: str | None
+
+
+class Answers(Protocol):
+    """The text dialogue (handlers/zalo/dialogue.py): the answers to one message."""
+
+    async def handle(self, incoming: Incoming) -> list[str]: ...
+
+
+# How the wiring (bot/cli.py, the tests) gives the channel its dialogue without the runtime
+# importing the handlers: `handlers.zalo.dialogue.Dialogue` itself.
+DialogueFactory = Callable[[Settings, async_sessionmaker[AsyncSession], Clock], Answers]
+
+
 class ZaloIntake:
     """Turns Zalo messages into dialogue answers."""
 
-    def __init__(self, client: ZaloClient, dialogue: Dialogue) -> None:
+    def __init__(self, client: ZaloClient, dialogue: Answers) -> None:
         self.client = client
         self.dialogue = dialogue
         self._seen: OrderedDict[str, float] = OrderedDict()
@@ -200,15 +224,19 @@ class ZaloChannel:
         sessionmaker: async_sessionmaker[AsyncSession],
         clock: Clock,
         *,
+        dialogue: DialogueFactory,
         webhook: dict[str, Any] | None = None,
         poll_timeout: int = 30,
         retry_after: float | None = None,
     ) -> None:
         assert settings.zalo_token
-        extra: dict[str, Any] = {} if retry_after is None else {"retry_after": retry_after}
-        self.client = ZaloClient(settings.zalo_token, base_url=settings.zalo_api_base_url, **extra)
+        self.client = ZaloClient(
+            settings.zalo_token,
+            base_url=settings.zalo_api_base_url,
+            retry_after=RETRY_AFTER_429 if retry_after is None else retry_after,
+        )
         self.sender = ZaloSender(self.client, sessionmaker, clock, per_second=settings.zalo_rate)
-        self.intake = ZaloIntake(self.client, Dialogue(settings, sessionmaker, clock))
+        self.intake = ZaloIntake(self.client, dialogue(settings, sessionmaker, clock))
         self.poller: ZaloPoller | None = None
         self.webhook: ZaloWebhook | None = None
         self._webhook_settings = webhook

@@ -25,7 +25,7 @@ from bot.core.db import make_engine, make_sessionmaker
 from bot.core.i18n import _, set_default_language
 from bot.runtime.context import runtime_of
 from bot.runtime.intake import AnyApplication, serve
-from bot.runtime.zalo.intake import ZaloChannel
+from bot.runtime.zalo.intake import DialogueFactory, ZaloChannel
 
 log = logging.getLogger("tdkt_bot.zalo")
 
@@ -82,11 +82,14 @@ async def serve_with_zalo(
     api_url: str,
     allowed_updates: Sequence[str] | None,
     webhook: dict[str, Any] | None,
+    dialogue: DialogueFactory,
 ) -> int:
     """Telegram as `serve` runs it, and Zalo beside it on the same database and clock."""
     runtime = runtime_of(application)
     ctx = runtime.ctx
-    channel = ZaloChannel(settings, ctx.sessionmaker, ctx.clock, webhook=zalo_webhook(webhook))
+    channel = ZaloChannel(
+        settings, ctx.sessionmaker, ctx.clock, dialogue=dialogue, webhook=zalo_webhook(webhook)
+    )
     if not await start_channel(channel, settings, own_server=False):
         await ctx.engine.dispose()
         return 1
@@ -117,6 +120,7 @@ async def serve_zalo_only(
     settings: Settings,
     *,
     webhook: dict[str, Any] | None,
+    dialogue: DialogueFactory,
     clock: Clock | None = None,
     stop: asyncio.Event | None = None,
     poll_timeout: int = 30,
@@ -138,6 +142,7 @@ async def serve_zalo_only(
         settings,
         ctx.sessionmaker,
         ctx.clock,
+        dialogue=dialogue,
         webhook=None if webhook is None else {**webhook, "path": webhook["path"]},
         poll_timeout=poll_timeout,
     )
