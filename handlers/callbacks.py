@@ -20,7 +20,8 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.actions import RAW, Action, ActionArg
-from bot.core.i18n import LANGUAGES, _
+from bot.core.i18n import LANGUAGES
+from bot.texts.access import invalid_button_text
 
 # Telegram refuses callback data longer than this many bytes.
 DATA_LIMIT = 64
@@ -139,7 +140,7 @@ async def parse_press(query: CallbackQuery, *names: str) -> tuple[str, tuple[Any
     button gets a polite alert and None."""
     decoded = decode(query.data)
     if decoded is None or decoded[0].name not in names:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await query.answer(invalid_button_text(), show_alert=True)
         return None
     return decoded[0].name, decoded[1]
 

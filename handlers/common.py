@@ -11,18 +11,25 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.actions import Message as TextMessage
 from bot.core.context import AppContext
-from bot.core.i18n import _, normalise_language, set_language
+from bot.core.i18n import normalise_language, set_language
 from bot.runtime.context import app_context as runtime_context
 from bot.services.members import Sender, identify, vietnamese_name
+from bot.texts.access import (
+    deactivated_text,
+    head_command_problem,
+    invalid_button_text,
+    not_registered_text,
+    officer_command_problem,
+)
 from handlers import callbacks
 from handlers.callbacks import MAX_ID, decimal_id
 from handlers.menu import publish_member_commands
-from models import Member, Role
+from models import Member
 
 # Telegram refuses messages longer than this many characters.
 MESSAGE_LIMIT = 4096
 
-__all__ = ["MAX_ID", "decimal_id"]
+__all__ = ["MAX_ID", "deactivated_text", "decimal_id", "not_registered_text"]
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -96,7 +103,7 @@ async def reply(update: Update, message: TextMessage) -> None:
 
 async def invalid_button(query: CallbackQuery) -> None:
     """The polite alert for a button that is outdated or forged."""
-    await query.answer(_("This button is no longer valid."), show_alert=True)
+    await query.answer(invalid_button_text(), show_alert=True)
 
 
 async def refuse(update: Update, text: str) -> None:
@@ -105,17 +112,6 @@ async def refuse(update: Update, text: str) -> None:
         await update.callback_query.answer(text, show_alert=True)
     else:
         await answer(update, text)
-
-
-def not_registered_text() -> str:
-    return _(
-        "You are not registered with this bot yet. Please ask the TĐKT officer (the standing "
-        "office of the Emulation and Commendation Council) for an invite link."
-    )
-
-
-def deactivated_text() -> str:
-    return _("Your access has been revoked. Please contact the TĐKT officer if this is a mistake.")
 
 
 def _guard(check: Callable[[Member], str | None]) -> Callable[[Handler], Handler]:
@@ -146,27 +142,8 @@ def _any_member(member: Member) -> str | None:
     return None
 
 
-def _unit_member(member: Member) -> str | None:
-    if member.is_head:
-        return None
-    if member.role == Role.COUNCIL:
-        return _(
-            "This command is for unit heads; you are registered as a member of the Emulation "
-            "and Commendation Council (/vote)."
-        )
-    if member.unit_id is not None:
-        # An officer invited for a unit is not its head unless given both roles.
-        return _(
-            "This command is for unit heads; you are registered as a TĐKT officer, not as "
-            "your unit's head."
-        )
-    return _("This command is for unit heads; your account is not attached to a unit.")
-
-
-def _officer(member: Member) -> str | None:
-    if not member.is_officer:
-        return _("Sorry, this command is only for TĐKT officers.")
-    return None
+_unit_member = head_command_problem
+_officer = officer_command_problem
 
 
 member_required = _guard(_any_member)

@@ -47,8 +47,8 @@ from bot.texts import nominations as nomination_texts
 from bot.texts import start as start_texts
 from bot.texts import tasks as task_texts
 from bot.texts import zalo as texts
+from bot.texts.access import head_command_problem as unit_member_problem
 from handlers.commands import COMMANDS, Role
-from handlers.common import _unit_member as unit_member_problem
 from handlers.nominations import _press as press_nomination
 from handlers.nominations import _prompt as nomination_prompt
 from models import Member, Nomination
