@@ -478,14 +478,7 @@ async def cast_ballot(
     if found is None:
         return CastResult(Casting.CLOSED)
     candidate, vote = found
-    ballot = await session.scalar(
-        select(CouncilBallot).where(
-            CouncilBallot.candidate_id == candidate.id, CouncilBallot.member_id == member.id
-        )
-    )
-    if ballot is None:
-        ballot = CouncilBallot(candidate_id=candidate.id, member_id=member.id)
-        session.add(ballot)
+    ballot = await _ballot_of(session, candidate.id, member.id)
     ballot.agree, ballot.written, ballot.recorded_by_id, ballot.at = agree, False, None, now
     # When, and on which vote; never what.
     audit.record(
@@ -499,6 +492,19 @@ async def cast_ballot(
     )
     await session.commit()
     return CastResult(Casting.RECORDED, vote)
+
+
+async def _ballot_of(session: AsyncSession, candidate_id: int, member_id: int) -> CouncilBallot:
+    """The member's ballot on the candidate, new (and added to the session) if none yet."""
+    ballot: CouncilBallot | None = await session.scalar(
+        select(CouncilBallot).where(
+            CouncilBallot.candidate_id == candidate_id, CouncilBallot.member_id == member_id
+        )
+    )
+    if ballot is None:
+        ballot = CouncilBallot(candidate_id=candidate_id, member_id=member_id)
+        session.add(ballot)
+    return ballot
 
 
 async def record_written(
@@ -521,14 +527,7 @@ async def record_written(
     assert member is not None
     if member.id in await _in_person(session, vote):
         return CastResult(Casting.IN_PERSON, vote)
-    ballot = await session.scalar(
-        select(CouncilBallot).where(
-            CouncilBallot.candidate_id == candidate.id, CouncilBallot.member_id == member.id
-        )
-    )
-    if ballot is None:
-        ballot = CouncilBallot(candidate_id=candidate.id, member_id=member.id)
-        session.add(ballot)
+    ballot = await _ballot_of(session, candidate.id, member.id)
     ballot.agree, ballot.written, ballot.recorded_by_id, ballot.at = agree, True, officer.id, now
     audit.record(
         session,
