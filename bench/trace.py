@@ -6,18 +6,27 @@ the event loop wakes up. `BENCH_PROFILE=FILE` also runs cProfile over the whole 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import statistics
 import time
 from collections import defaultdict
 from typing import Any
 
+from bot.core.sqlite_connection import OneTripConnection, OneTripCursor
 from bot.runtime.outbox_sender import OutboxSender
 from bot.runtime.send_budget import SendBudget
 
 # (moment, seconds) by what was timed; split into the wave and after it by the last bulk send.
 samples: dict[str, list[tuple[float, float]]] = defaultdict(list)
 last_bulk = 0.0
+slow: list[Any] = []
+# Who runs the statement: an update's handlers, or the rest (the outbox sender, jobs).
+_in_update = contextvars.ContextVar("in_update", default=False)
+
+
+def _who() -> str:
+    return "update" if _in_update.get() else "other"
 
 
 def _timed(name: str, function: Any) -> Any:
@@ -39,8 +48,16 @@ def install(application: Any) -> None:
     async def timed_acquire(self: SendBudget, *, bulk: bool) -> None:
         started = time.perf_counter()
         global last_bulk
+        before = (
+            len(self._starts),
+            round(self.monotonic() - self._starts[0], 3) if self._starts else None,
+            round(self.monotonic() - self._last, 3),
+            self.replies_waiting,
+        )
         await acquire(self, bulk=bulk)
         now = time.perf_counter()
+        if not bulk and now - started > 0.1:
+            slow.append((round(now - started, 3), before))
         if bulk:
             last_bulk = now
         samples["budget wait bulk" if bulk else "budget wait reply"].append((now, now - started))
@@ -48,7 +65,36 @@ def install(application: Any) -> None:
     SendBudget.acquire = timed_acquire  # type: ignore[method-assign]
     OutboxSender._record = _timed("outbox record", OutboxSender._record)  # type: ignore[method-assign]
     OutboxSender._send = _timed("outbox send call", OutboxSender._send)  # type: ignore[method-assign]
-    application.process_update = _timed("update handling", application.process_update)
+    process_update = _timed("update handling", application.process_update)
+
+    async def marked(*args: Any, **kwargs: Any) -> Any:
+        _in_update.set(True)
+        return await process_update(*args, **kwargs)
+
+    application.process_update = marked
+    run = OneTripCursor._run
+
+    async def timed_run(self: OneTripCursor, method: str, *arguments: Any) -> OneTripCursor:
+        started = time.perf_counter()
+        try:
+            return await run(self, method, *arguments)
+        finally:
+            now = time.perf_counter()
+            verb = str(arguments[0]).split(None, 1)[0].upper() if arguments else "?"
+            samples[f"sql {verb} by {_who()}"].append((now, now - started))
+
+    OneTripCursor._run = timed_run  # type: ignore[method-assign]
+    commit = OneTripConnection.commit
+
+    async def timed_commit(self: OneTripConnection) -> None:
+        started = time.perf_counter()
+        try:
+            await commit(self)
+        finally:
+            now = time.perf_counter()
+            samples[f"sql COMMIT by {_who()}"].append((now, now - started))
+
+    OneTripConnection.commit = timed_commit  # type: ignore[method-assign]
 
 
 async def loop_lag(period: float = 0.005) -> None:
@@ -75,6 +121,7 @@ def summary() -> dict[str, Any]:
             "max_ms": round(1000 * ordered[-1], 2),
             "total_s": round(sum(ordered), 2),
         }
+    result["slow replies"] = slow[:40]
     return result
 
 
