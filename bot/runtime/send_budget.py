@@ -109,11 +109,9 @@ class SendBudget:
                         break
                     await self.sleep(wait)
                 self._started()
-                # The next bulk slot: a send that started late is made up for by at most half
-                # an interval (so the bulk rate holds on a busy machine), never by a burst.
-                self._bulk_next = (
-                    max(self._bulk_next, self._last - self.bulk_interval / 2) + self.bulk_interval
-                )
+                # The next bulk slot: a send that started late is made up for by at most one
+                # interval (so the bulk rate holds on a busy machine), never by a burst.
+                self._bulk_next = max(self._bulk_next + self.bulk_interval, self._last)
                 self.bulk += 1
             return
         self.replies_waiting += 1
