@@ -133,6 +133,9 @@ async def test_bulk_sends_are_even_and_leave_a_slot_to_replies() -> None:
     clock = ManualClock()
     budget = SendBudget(30, monotonic=clock.monotonic, sleep=clock.sleep)
     assert budget.bulk_limit == 29
+    # Replies are being sent: the reserve holds (a window later, for REPLIES_RECENT seconds).
+    await budget.acquire(bulk=False)
+    await clock.advance(SendBudget.WINDOW)
     for index in range(29):
         if index:
             await clock.advance(budget.bulk_interval)
@@ -153,7 +156,12 @@ async def test_bulk_sends_are_even_and_leave_a_slot_to_replies() -> None:
     assert not bulk.done()
     await clock.advance(SendBudget.WINDOW)
     await asyncio.wait_for(bulk, 1)
-    assert (budget.bulk, budget.replies) == (30, 1)
+    assert (budget.bulk, budget.replies) == (30, 2)
+    # Without replies for a while, bulk sends fill the whole window.
+    await clock.advance(SendBudget.REPLIES_RECENT)
+    for _ in range(30):
+        await asyncio.wait_for(budget.acquire(bulk=True), 1)
+        await clock.advance(SendBudget.WINDOW / 30)
 
 
 async def _true(value: bool) -> bool:
