@@ -49,12 +49,36 @@ async def main(start: datetime, pass_at: datetime) -> int:
         task.add_done_callback(passes.discard)
 
     asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, morning)
-    return await serve(
-        application, api_url=api_address(settings.api_base_url), allowed_updates=ALLOWED_UPDATES
-    )
+    trace_path = os.environ.get("BENCH_TRACE")
+    if trace_path:
+        from bench import trace
+
+        trace.install(application)
+        lag = asyncio.create_task(trace.loop_lag())
+    try:
+        return await serve(
+            application,
+            api_url=api_address(settings.api_base_url),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    finally:
+        if trace_path:
+            lag.cancel()
+            trace.write(trace_path)
+
+
+def profiled(start: datetime, pass_at: datetime, path: str) -> int:
+    import cProfile
+
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(asyncio.run, main(start, pass_at))
+    finally:
+        profile.dump_stats(path)
 
 
 if __name__ == "__main__":
-    sys.exit(
-        asyncio.run(main(datetime.fromisoformat(sys.argv[1]), datetime.fromisoformat(sys.argv[2])))
-    )
+    instants = datetime.fromisoformat(sys.argv[1]), datetime.fromisoformat(sys.argv[2])
+    if os.environ.get("BENCH_PROFILE"):
+        sys.exit(profiled(*instants, os.environ["BENCH_PROFILE"]))
+    sys.exit(asyncio.run(main(*instants)))

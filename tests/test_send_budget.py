@@ -97,7 +97,7 @@ async def test_spacing_pause_and_what_counts_as_a_message() -> None:
     waiting = asyncio.create_task(budget.acquire(bulk=True))
     await asyncio.sleep(0.01)
     assert not waiting.done()
-    await clock.advance(budget.interval)
+    await clock.advance(budget.bulk_interval)
     await asyncio.wait_for(waiting, 1)
     # After a 429 the bulk sends wait; a reply does not (the library retries it if need be).
     budget.pause(5)
@@ -118,7 +118,7 @@ async def test_no_more_than_the_limit_in_any_window() -> None:
     clock = ManualClock()
     budget = SendBudget(30, monotonic=clock.monotonic, sleep=clock.sleep)
     for _ in range(30):
-        await budget.acquire(bulk=True)
+        await budget.acquire(bulk=False)
         await clock.advance(budget.interval)
     # 30 sends in half a second: the 31st waits until the first is a window old.
     late = asyncio.create_task(budget.acquire(bulk=False))
@@ -127,6 +127,41 @@ async def test_no_more_than_the_limit_in_any_window() -> None:
     assert not late.done()
     await clock.advance(0.02)
     await asyncio.wait_for(late, 1)
+
+
+async def test_bulk_sends_are_even_and_leave_a_slot_to_replies() -> None:
+    clock = ManualClock()
+    budget = SendBudget(30, monotonic=clock.monotonic, sleep=clock.sleep)
+    assert budget.bulk_limit == 29
+    # Replies are being sent: the reserve holds (a window later, for REPLIES_RECENT seconds).
+    await budget.acquire(bulk=False)
+    await clock.advance(SendBudget.WINDOW)
+    for index in range(29):
+        if index:
+            await clock.advance(budget.bulk_interval)
+        await budget.acquire(bulk=True)
+        # A bulk send comes a bulk interval after the one before (no burst to catch up).
+        follower = asyncio.create_task(budget.acquire(bulk=True))
+        await asyncio.sleep(0.01)
+        assert not follower.done()
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+    # 29 bulk sends within the window: the 30th waits, a reply takes the slot left as soon as
+    # it is half a slot after the last send.
+    bulk = asyncio.create_task(budget.acquire(bulk=True))
+    await clock.advance(budget.interval)
+    await asyncio.wait_for(budget.acquire(bulk=False), 1)
+    await asyncio.sleep(0.01)
+    assert not bulk.done()
+    await clock.advance(SendBudget.WINDOW)
+    await asyncio.wait_for(bulk, 1)
+    assert (budget.bulk, budget.replies) == (30, 2)
+    # Without replies for a while, bulk sends fill the whole window.
+    await clock.advance(SendBudget.REPLIES_RECENT)
+    for _ in range(30):
+        await asyncio.wait_for(budget.acquire(bulk=True), 1)
+        await clock.advance(SendBudget.WINDOW / 30)
 
 
 async def _true(value: bool) -> bool:

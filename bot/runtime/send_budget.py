@@ -4,9 +4,13 @@ replies and bulk sends (the outbox: reminders, broadcasts) draw on that one budg
 Every message a bot sends passes `SendBudget.acquire`: at most `per_second` of them start in
 any window of `WINDOW` seconds, and no two closer than half a slot (so a stalled event loop lets
 waiters out one by one, not in a burst Telegram would answer with 429). Replies go first:
-a bulk send takes a slot only while no reply waits for one, so during a wave of 15,000
-reminders a head's answer waits for the next slot (a thirtieth of a second), not behind the
-wave. Other calls (edits, answerCallbackQuery, getUpdates) are not messages and pass freely.
+a bulk send takes a slot only while no reply waits for one. Bulk sends are also spaced evenly
+and, while replies are being sent (one in the last `REPLIES_RECENT` seconds), leave `RESERVE`
+slots of every window to them, so during a wave of 15,000 reminders a head's answer usually
+finds a free slot at once; a broadcast nobody answers keeps the whole budget. Without that,
+the bulk sends went out in bursts of a full window at half-slot spacing followed by half a
+second with the window full, and a reply arriving then waited up to half a second (B2).
+Other calls (edits, answerCallbackQuery, getUpdates) are not messages and pass freely.
 
 The budget sits in the transport (`BudgetedRequest` wraps the Bot API request of a Bot): the
 Application's bot sends replies, the outbox sender's own bot is built with `bulk=True`. The
@@ -50,6 +54,11 @@ class SendBudget:
     # Sends are at least half a slot apart: a send that started late is made up for (the
     # window stays full, so a busy machine loses no rate) without a burst.
     SPREAD = 0.5
+    # Slots of every window that bulk sends leave to replies while replies are being sent: a
+    # reply then rarely waits for a slot to free. One slot costs the bulk sends about 3% of
+    # the budget, only while people are using the bot.
+    RESERVE = 1
+    REPLIES_RECENT = 10.0
 
     def __init__(
         self,
@@ -62,6 +71,8 @@ class SendBudget:
         self.sleep = sleep
         self.set_rate(per_second)
         self._last = float("-inf")
+        self._bulk_next = float("-inf")
+        self._last_reply = float("-inf")
         self._paused_until = float("-inf")
         self.replies_waiting = 0
         self._no_reply_waiting = asyncio.Event()
@@ -76,6 +87,10 @@ class SendBudget:
         """At most `per_second` messages (rounded) in any `WINDOW` seconds."""
         self.limit = max(1, round(per_second))
         self.interval = self.SPREAD / per_second
+        # While replies are being sent, bulk sends fill at most `bulk_limit` slots of a window,
+        # one every `bulk_interval`; otherwise all `limit`, one every `WINDOW / limit`.
+        self.bulk_limit = max(1, self.limit - self.RESERVE)
+        self.bulk_interval = self.WINDOW / self.bulk_limit
         # The moments the last `limit` sends started.
         self._starts: collections.deque[float] = collections.deque(maxlen=self.limit)
 
@@ -99,6 +114,10 @@ class SendBudget:
                         break
                     await self.sleep(wait)
                 self._started()
+                # The next bulk slot: a send that started late is made up for by at most one
+                # interval (so the bulk rate holds on a busy machine), never by a burst.
+                _limit, interval = self._bulk_share()
+                self._bulk_next = max(self._bulk_next + interval, self._last)
                 self.bulk += 1
             return
         self.replies_waiting += 1
@@ -108,6 +127,7 @@ class SendBudget:
                 while (wait := self._wait(bulk=False)) > 0:
                     await self.sleep(wait)
                 self._started()
+                self._last_reply = self._last
                 self.replies += 1
         finally:
             self.replies_waiting -= 1
@@ -118,10 +138,20 @@ class SendBudget:
         """Seconds until the next slot (≤ 0: now)."""
         start = self._last + self.interval
         if bulk:
-            start = max(start, self._paused_until)
-        if len(self._starts) == self.limit:
+            start = max(start, self._paused_until, self._bulk_next)
+            limit, _interval = self._bulk_share()
+            if len(self._starts) >= limit:
+                # The limit-th latest start must be a window old (RESERVE slots stay free).
+                start = max(start, self._starts[-limit] + self.WINDOW)
+        elif len(self._starts) == self.limit:
             start = max(start, self._starts[0] + self.WINDOW)
         return start - self.monotonic()
+
+    def _bulk_share(self) -> tuple[int, float]:
+        """How many slots of a window bulk sends may fill now, and their spacing."""
+        if self.monotonic() - self._last_reply < self.REPLIES_RECENT:
+            return self.bulk_limit, self.bulk_interval
+        return self.limit, self.WINDOW / self.limit
 
     def _started(self) -> None:
         self._last = self.monotonic()
