@@ -197,7 +197,7 @@ async def test_a_nomination_filed_by_typed_steps_on_zalo(
     # Something else than a choice: the short list of what can be typed at this step.
     unknown = await _say(zalo, "tập thể nhé")
     assert "Tôi chưa hiểu nội dung này." in unknown
-    assert "Bạn có thể gõ:" in unknown and "• hủy — dừng lại, không lưu" in unknown
+    assert "Đồng chí có thể gõ:" in unknown and "• hủy — dừng lại, không lưu" in unknown
     assert f"{target}. 👥 Tập thể" in unknown
     assert "Không có lựa chọn số 9" in await _say(zalo, "9")
     step = await _say(zalo, target)
