@@ -283,13 +283,22 @@ def column_widths(table: Table, widths_mm: list[float]) -> Table:
 
 
 def repeat_header(table: Table, rows: int = 1) -> None:
+    for row in table.rows[:rows]:
+        _row_flag(row, "w:tblHeader")
+
+
+def keep_row_together(row: Any) -> None:
+    """A row is not split across pages: a candidate's line stays whole under its header."""
+    _row_flag(row, "w:cantSplit")
+
+
+def _row_flag(row: Any, tag: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    for row in table.rows[:rows]:
-        marker = OxmlElement("w:tblHeader")
-        marker.set(qn("w:val"), "true")
-        row._tr.get_or_add_trPr().append(marker)
+    marker = OxmlElement(tag)
+    marker.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(marker)
 
 
 # ------------------------------------------------------------------ the parts of a document
@@ -404,7 +413,9 @@ def add_row(
     table: Table, values: list[object], *, size: float = 12, centre: tuple[int, ...] = ()
 ) -> list[_Cell]:
     # python-docx 1.2 leaves Table.add_row unannotated (its other methods are typed).
-    cells = table.add_row().cells  # type: ignore[no-untyped-call]
+    row = table.add_row()  # type: ignore[no-untyped-call]
+    keep_row_together(row)
+    cells = row.cells
     for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
         line(
             cell,

@@ -93,3 +93,13 @@ def test_page_margins_heading_title_and_closing() -> None:
     assert _runs(recipients[1])[0].font.size == Pt(11)
     signed = [p.text for p in signature if p.text]
     assert signed == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "……"]
+
+
+def test_table_rows_are_not_split_across_pages_and_the_header_repeats() -> None:
+    document = o.new_document()
+    table = o.grid_table(document, ["STT", "Họ và tên"], [15, 100])
+    o.add_row(table, [1, "Nguyễn Thị Hoa"], centre=(0,))
+    opened = Document(io.BytesIO(o.to_bytes(document)))
+    header, row = opened.tables[0].rows
+    assert header._tr.xpath("./w:trPr/w:tblHeader")
+    assert row._tr.xpath("./w:trPr/w:cantSplit")
