@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.actions import Action, Keyboard, Message
 from bot.core.i18n import _, format_date, ngettext
+from bot.texts.access import invalid_button_text
 
 if TYPE_CHECKING:  # the service renders copies with these texts
     from bot.services.broadcasts import DeliveryCounts, ResendResult
@@ -106,8 +107,8 @@ def cancelled() -> str:
     return _("Cancelled. Nothing was sent.")
 
 
-def invalid_button() -> str:
-    return _("This button is no longer valid.")
+# The stale-button alert is the one every feature shows.
+invalid_button = invalid_button_text
 
 
 def already_sent() -> str:

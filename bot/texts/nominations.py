@@ -28,6 +28,7 @@ from bot.services.nominations.common import (
     InputProblem,
     Step,
 )
+from bot.texts.access import invalid_button_text
 from models import AchievementKind, AwardForm, Nomination, NominationStatus, Target
 
 # The card must fit in one message (4,096 characters) with every other field at its maximum.
@@ -184,7 +185,7 @@ def problem_text(problem: InputProblem, step: Step | None = None) -> str:
             "Files of this type are not accepted. Please send PDF, Word, Excel, images or "
             "compressed (zip, rar) files."
         ),
-        InputProblem.WRONG_STEP: _("This button is no longer valid."),
+        InputProblem.WRONG_STEP: invalid_button_text(),
         InputProblem.UNKNOWN_AWARD: _(
             "This form of award is not available; please choose another."
         ),
@@ -222,8 +223,8 @@ def chosen_text(draft: Nomination, action: str, step: Step) -> str | None:
 
 
 # --------------------------------------------------------------------------- short replies
-def button_invalid_text() -> str:
-    return _("This button is no longer valid.")
+# The stale-button alert is the one every feature shows.
+button_invalid_text = invalid_button_text
 
 
 def not_understood_text() -> str:
