@@ -48,12 +48,8 @@ def install(application: Any) -> None:
     async def timed_acquire(self: SendBudget, *, bulk: bool) -> None:
         started = time.perf_counter()
         global last_bulk
-        before = (
-            len(self._starts),
-            round(self.monotonic() - self._starts[0], 3) if self._starts else None,
-            round(self.monotonic() - self._last, 3),
-            self.replies_waiting,
-        )
+        # Slots held (under way, answered less than HOLD ago) and replies waiting.
+        before = (self.in_flight, self.held(), self.replies_waiting)
         await acquire(self, bulk=bulk)
         now = time.perf_counter()
         if not bulk and now - started > 0.1:
