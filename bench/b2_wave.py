@@ -26,14 +26,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench.b1_planning import TZ, busiest_day
 from bench.b3_broadcast import peak_rss_mb
 from bench.datagen import generate
 from bot.core.db import make_engine, make_sessionmaker
 from bot.services.reminders import ReminderRules
-from models import OutboxMessage, ReminderKind
+from models import OutboxMessage, OutboxStatus, ReminderKind
 from tests.auxil.fake_bot_api import TOKEN, ApiCall, FakeBotApi
 
 TELEGRAM_LIMIT = 30
@@ -67,6 +67,7 @@ class Spread:
 class WaveFigures:
     units: int
     digests: int
+    round_seconds: float = 0.0
     # p95 latencies in ms, one per round, by (phase, rate); and every latency.
     p95: dict[tuple[str, int], list[float]] = field(default_factory=dict)
     latencies: dict[tuple[str, int], list[float]] = field(default_factory=dict)
@@ -226,7 +227,31 @@ class Heads:
         return [1000 * value for value in self.latencies[mark:]]
 
 
-async def measure(url: str, units: int, rounds: int = 3) -> WaveFigures:
+async def _wave_sent(url: str, within: float = 3600) -> None:
+    """Returns once every reminder the morning pass queued has been sent (or refused)."""
+    engine = make_engine(url)
+    deadline = time.monotonic() + within
+    try:
+        while time.monotonic() < deadline:
+            async with engine.connect() as connection:
+                left = await connection.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(
+                        OutboxMessage.kind.in_([kind.value for kind in ReminderKind]),
+                        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                    )
+                )
+            if not left:
+                return
+            await asyncio.sleep(0.25)
+    finally:
+        await engine.dispose()
+
+
+async def measure(
+    url: str, units: int, rounds: int = 3, seconds: float | None = None
+) -> WaveFigures:
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -237,7 +262,8 @@ async def measure(url: str, units: int, rounds: int = 3) -> WaveFigures:
     start = datetime.combine(day, datetime.min.time().replace(hour=7), TZ)
     pass_at = datetime.combine(day, datetime.min.time().replace(hour=8, minute=5), TZ)
     # Rounds of a few seconds, so that all of them fit well inside the wave.
-    seconds = max(3.0, min(20.0, units / TELEGRAM_LIMIT / 10))
+    if seconds is None:
+        seconds = max(3.0, min(20.0, units / TELEGRAM_LIMIT / 10))
     api = FakeBotApi(sends_per_second=TELEGRAM_LIMIT)
     await api.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TDKT_")}
@@ -252,7 +278,7 @@ async def measure(url: str, units: int, rounds: int = 3) -> WaveFigures:
             "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")])),
         }
     )
-    figures = WaveFigures(units, 0)
+    figures = WaveFigures(units, 0, seconds)
     heads = Heads(api, dataset.head_ids)
     with tempfile.TemporaryDirectory() as cwd:
         process = await asyncio.create_subprocess_exec(
@@ -282,13 +308,10 @@ async def measure(url: str, units: int, rounds: int = 3) -> WaveFigures:
             }
             heads.by_kind = {"tasks": [], "press": []}
             after = len(heads.bulk_times)
-            # The wave ends when no digest has come for 10 s.
-            last, quiet = len(heads.bulk_times), time.monotonic()
-            while time.monotonic() - quiet < 10:
-                await asyncio.sleep(0.5)
-                heads.scan()
-                if len(heads.bulk_times) != last:
-                    last, quiet = len(heads.bulk_times), time.monotonic()
+            # The wave ends when the database holds no reminder left to send (none lost in a
+            # crash: the bot process is still running).
+            await _wave_sent(url)
+            heads.scan()
             if after == len(heads.bulk_times):
                 figures.rounds_after_wave = 1  # the wave ended before the rounds did
             wave_start, wave_end = min(heads.bulk_times), max(heads.bulk_times)
