@@ -177,13 +177,24 @@ async def main(argv: list[str]) -> int:
     started = time.monotonic()
     rows: list[Row] = []
     peaks: list[float] = []
+    took: list[str] = []
+
+    def lap(name: str, since: float) -> None:
+        took.append(f"{name} {time.monotonic() - since:.0f} s")
+
     if "B1" in wanted:
+        since = time.monotonic()
         await b1(sizes, rows)
+        lap("B1", since)
     if "B2" in wanted:
+        since = time.monotonic()
         # --quick: rounds of 3 s (30 and 90 updates), so that they fit in a short wave.
         await b2(units, args.rounds, rows, peaks, 3.0 if args.quick else None)
+        lap("B2", since)
     if "B3" in wanted:
+        since = time.monotonic()
         await b3(units, rows, peaks)
+        lap("B3", since)
     if peaks:
         emit(
             rows,
@@ -203,9 +214,11 @@ async def main(argv: list[str]) -> int:
             ),
         )
     if "B5" in wanted:
+        since = time.monotonic()
         await b5(updates, rows)
+        lap("B5", since)
     print()
-    print(f"({time.monotonic() - started:.0f} s)")
+    print(f"({time.monotonic() - started:.0f} s: {', '.join(took)})")
     print("| Benchmark | Workload | Result (min/median/max) | Target |")
     print("|---|---|---|---|")
     for row in rows:

@@ -25,21 +25,24 @@ async def _server(handler: web.RequestHandler) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-async def test_form_fields_and_status_reach_the_caller() -> None:
-    seen: dict[str, str] = {}
+async def test_parameters_go_as_one_json_body_and_status_reaches_the_caller() -> None:
+    seen: dict[str, object] = {}
 
     async def handler(request: web.Request) -> web.Response:
-        seen.update(await request.post())  # type: ignore[arg-type]
+        seen["content_type"] = request.content_type
+        seen.update(await request.json())
         return web.json_response({"ok": False, "description": "Bad"}, status=400)
 
     runner, base = await _server(handler)
     request = AiohttpRequest()
     await request.initialize()
+    keyboard = {"inline_keyboard": [[{"text": "✅ #7", "callback_data": "rd:7"}]]}
     try:
         data = RequestData(
             [
                 RequestParameter.from_input("chat_id", 42),
-                RequestParameter.from_input("text", "Chào"),
+                RequestParameter.from_input("text", "Chào <b>đồng chí</b>"),
+                RequestParameter.from_input("reply_markup", keyboard),
             ]
         )
         status, body = await request.do_request(f"{base}/sendMessage", "POST", data)
@@ -47,7 +50,12 @@ async def test_form_fields_and_status_reach_the_caller() -> None:
         await request.shutdown()
         await runner.cleanup()
     assert status == 400 and b"Bad" in body
-    assert seen == {"chat_id": "42", "text": "Chào"}
+    assert seen == {
+        "content_type": "application/json",
+        "chat_id": 42,
+        "text": "Chào <b>đồng chí</b>",
+        "reply_markup": keyboard,
+    }
 
 
 async def test_a_server_that_never_answers_is_a_timeout() -> None:
