@@ -28,13 +28,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench.api_process import RemoteApi
 from bench.b1_planning import TZ, busiest_day
 from bench.b3_broadcast import peak_rss_mb
 from bench.datagen import generate
 from bot.core.db import make_engine, make_sessionmaker
 from bot.services.reminders import ReminderRules
 from models import OutboxMessage, OutboxStatus, ReminderKind
-from tests.auxil.fake_bot_api import TOKEN, ApiCall, FakeBotApi
+from tests.auxil.fake_bot_api import TOKEN, ApiCall
 
 TELEGRAM_LIMIT = 30
 YEAR = 2026
@@ -122,7 +123,7 @@ def _is_bulk(call: ApiCall) -> bool:
 class Heads:
     """The simulated heads: pushes their updates, matches the bot's answers, keeps score."""
 
-    def __init__(self, api: FakeBotApi, heads: list[int]) -> None:
+    def __init__(self, api: RemoteApi, heads: list[int]) -> None:
         self.api = api
         self.idle_heads = list(reversed(heads))  # /tasks from heads not yet used
         self.digests: list[dict[str, Any]] = []  # digests delivered, not yet pressed
@@ -138,7 +139,8 @@ class Heads:
         self.bulk_429 = 0
         self._seen = 0
 
-    def scan(self) -> None:
+    async def scan(self) -> None:
+        await self.api.sync()
         calls = self.api.calls
         for call in calls[self._seen :]:
             if call.method == "sendMessage":
@@ -168,8 +170,7 @@ class Heads:
                     self.by_kind["press"].append(call.at - pushed)
         self._seen = len(calls)
 
-    def push(self, press: bool) -> None:
-        now = time.monotonic()
+    async def push(self, press: bool) -> None:
         if press and self.digests:
             message = self.digests.pop(0)
             head = int(message["chat"]["id"])
@@ -179,8 +180,7 @@ class Heads:
                 for button in row
             )
             query_id = str(next(_ids))
-            self.press_pending[query_id] = now
-            self.api.push_update(
+            self.press_pending[query_id] = await self.api.push_update(
                 {
                     "callback_query": {
                         "id": query_id,
@@ -193,8 +193,7 @@ class Heads:
             )
             return
         head = self.idle_heads.pop()
-        self.tasks_pending[head] = now
-        self.api.push_update(
+        self.tasks_pending[head] = await self.api.push_update(
             {
                 "message": {
                     "message_id": next(_ids),
@@ -210,7 +209,7 @@ class Heads:
     async def round(self, rate: int, seconds: float) -> list[float]:
         """Updates at `rate` a second for `seconds`, half presses, half /tasks; the latencies
         (ms) once all are answered (or 30 s have passed)."""
-        self.scan()
+        await self.scan()
         mark = len(self.latencies)
         started = time.monotonic()
         count = int(rate * seconds)
@@ -218,12 +217,13 @@ class Heads:
             delay = started + index / rate - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            self.scan()
-            self.push(press=index % 2 == 0)
+            await self.push(press=index % 2 == 0)
+            if index % 10 == 9:
+                await self.scan()
         deadline = time.monotonic() + 30
         while (self.tasks_pending or self.press_pending) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-            self.scan()
+            await self.scan()
         return [1000 * value for value in self.latencies[mark:]]
 
 
@@ -264,7 +264,7 @@ async def measure(
     # Rounds of a few seconds, so that all of them fit well inside the wave.
     if seconds is None:
         seconds = max(3.0, min(20.0, units / TELEGRAM_LIMIT / 10))
-    api = FakeBotApi(sends_per_second=TELEGRAM_LIMIT)
+    api = RemoteApi(sends_per_second=TELEGRAM_LIMIT)
     await api.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TDKT_")}
     env.update(
@@ -294,12 +294,15 @@ async def measure(
         )
         try:
             async with asyncio.timeout(120):
-                while not api.polls:  # noqa: ASYNC110 - getUpdates is not recorded
+                while not (await api.state())["polls"]:  # noqa: ASYNC110 - another process
                     await asyncio.sleep(0.1)
             # Warm-up: the first updates pay for imports and caches.
             await heads.round(10, 2)
             process.send_signal(signal.SIGUSR1)
-            await api.wait_until(lambda: (heads.scan(), bool(heads.bulk))[1], within=60)
+            async with asyncio.timeout(120):
+                while not heads.bulk:
+                    await asyncio.sleep(0.05)
+                    await heads.scan()
             for _ in range(rounds):
                 for rate in RATES:
                     figures.add("wave", rate, await heads.round(rate, seconds))
@@ -311,7 +314,7 @@ async def measure(
             # The wave ends when the database holds no reminder left to send (none lost in a
             # crash: the bot process is still running).
             await _wave_sent(url)
-            heads.scan()
+            await heads.scan()
             if after == len(heads.bulk_times):
                 figures.rounds_after_wave = 1  # the wave ended before the rounds did
             wave_start, wave_end = min(heads.bulk_times), max(heads.bulk_times)
@@ -327,7 +330,6 @@ async def measure(
                 process.terminate()
             await process.wait()
             await api.stop()
-    heads.scan()
     figures.wave_seconds = wave_end - wave_start
     in_wave = [t for t in heads.bulk_times if wave_start <= t <= wave_end]
     replies = [t for t in heads.reply_times if wave_start <= t <= wave_end]

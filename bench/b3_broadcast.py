@@ -14,11 +14,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from bench.api_process import RemoteApi
 from bench.datagen import generate
 from bot.core.db import make_engine, make_sessionmaker
-from tests.auxil.fake_bot_api import TOKEN, FakeBotApi
-from tests.auxil.remote import RemoteOfficer
+from tests.auxil.fake_bot_api import TOKEN
 
 OFFICER = 99_000_001
 TELEGRAM_LIMIT = 30
@@ -50,6 +51,48 @@ class BroadcastFigures:
         return self.rate / TELEGRAM_LIMIT
 
 
+class Officer:
+    """The officer, writing to the bot through the fake Bot API's process."""
+
+    def __init__(self, api: RemoteApi, user_id: int) -> None:
+        self.api = api
+        self.user_id = user_id
+        self.user = {"id": user_id, "is_bot": False, "first_name": "Bình", "language_code": "vi"}
+
+    async def _push(self, payload: dict[str, Any]) -> dict[str, Any]:
+        count = len(self.api.sent(self.user_id))
+        await self.api.push_update(payload)
+        await self.api.wait_for_sent(self.user_id, count + 1)
+        return dict(self.api.sent(self.user_id)[-1].result)
+
+    async def send(self, text: str) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": next(_ids),
+            "date": int(time.time()),
+            "chat": {"id": self.user_id, "type": "private"},
+            "from": self.user,
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+        return await self._push({"message": message})
+
+    async def press(self, message: dict[str, Any], fragment: str) -> dict[str, Any]:
+        rows = message["reply_markup"]["inline_keyboard"]
+        data = next(b["callback_data"] for row in rows for b in row if fragment in b["text"])
+        query = {
+            "id": str(next(_ids)),
+            "from": self.user,
+            "chat_instance": "1",
+            "message": message,
+            "data": data,
+        }
+        return await self._push({"callback_query": query})
+
+
+_ids = itertools.count(1)
+
+
 def peak_rss_mb(pid: int) -> float:
     """VmHWM: the most resident memory the process has had."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -65,7 +108,7 @@ async def measure(url: str, recipients: int) -> BroadcastFigures:
             dataset = await generate(session, recipients, year=YEAR)
     finally:
         await engine.dispose()
-    api = FakeBotApi(sends_per_second=TELEGRAM_LIMIT)
+    api = RemoteApi(sends_per_second=TELEGRAM_LIMIT)
     await api.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TDKT_")}
     env.update(
@@ -89,7 +132,7 @@ async def measure(url: str, recipients: int) -> BroadcastFigures:
             stderr=asyncio.subprocess.DEVNULL,
         )
         try:
-            officer = RemoteOfficer(api, OFFICER)
+            officer = Officer(api, OFFICER)
             await officer.send("/broadcast")
             choose = await officer.send(TEXT)
             preview = await officer.press(choose, "Tất cả thủ trưởng")
@@ -100,9 +143,10 @@ async def measure(url: str, recipients: int) -> BroadcastFigures:
             copies: Counter[int] = Counter()
             counted = 0
 
-            def reached() -> int:
+            async def reached() -> int:
                 # Only copies of the guidance count: anything else the bot sends is not it.
                 nonlocal counted
+                await api.sync()
                 for call in api.calls[counted:]:
                     if call.method == "sendMessage" and call.error is None and TEXT in call.text:
                         copies[call.chat_id or 0] += 1
@@ -110,11 +154,10 @@ async def measure(url: str, recipients: int) -> BroadcastFigures:
                 return sum(1 for chat in heads if copies[chat])
 
             last, last_change = -1, time.monotonic()
-            while reached() < len(heads) and time.monotonic() - last_change < 60:
+            while (now := await reached()) < len(heads) and time.monotonic() - last_change < 60:
+                if now != last:
+                    last, last_change = now, time.monotonic()
                 await asyncio.sleep(1)
-                if reached() != last:
-                    last, last_change = reached(), time.monotonic()
-            reached()
             sends = [
                 c.at
                 for c in api.calls
@@ -126,6 +169,7 @@ async def measure(url: str, recipients: int) -> BroadcastFigures:
             seconds = (max(sends) - min(sends)) if len(sends) > 1 else time.monotonic() - started
             thirds = _thirds(sorted(sends))
             rss = peak_rss_mb(process.pid)
+            too_many = (await api.state())["too_many"]
         finally:
             process.terminate()
             await process.wait()
@@ -137,7 +181,7 @@ async def measure(url: str, recipients: int) -> BroadcastFigures:
         delivered=sum(1 for count in per_chat if count),
         duplicates=sum(count - 1 for count in per_chat if count > 1),
         lost=sum(1 for count in per_chat if not count),
-        too_many_requests=api.too_many,
+        too_many_requests=too_many,
         peak_rss_mb=rss,
         thirds=thirds,
     )
