@@ -4,9 +4,9 @@ and talks to it over HTTP.
 
 The process serves the fake Bot API (`tests.auxil.fake_bot_api.FakeBotApi`, with Telegram's 30
 messages a second) to the bot, and a small control API to the benchmark on another port:
-`POST /push` queues an update and answers the moment it arrived (the server's monotonic clock,
-which on Linux is the same in every process), `GET /calls?since=N` the calls recorded since the
-N-th, `GET /state` how many getUpdates calls and 429s there were.
+`POST /push` queues an update (or a list of them) and answers the moment it arrived (the
+server's monotonic clock, which on Linux is the same in every process), `GET /calls?since=N`
+the calls recorded since the N-th, `GET /state` how many getUpdates calls and 429s there were.
 """
 
 from __future__ import annotations
@@ -45,8 +45,11 @@ async def serve(sends_per_second: int | None) -> None:
     await api.start()
 
     async def push(request: web.Request) -> web.Response:
-        update_id = api.push_update(await request.json())
-        return web.json_response({"update_id": update_id, "at": time.monotonic()})
+        # One update, or a list of them queued at once.
+        body = await request.json()
+        for payload in body if isinstance(body, list) else [body]:
+            api.push_update(payload)
+        return web.json_response({"at": time.monotonic()})
 
     async def calls(request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))
@@ -129,6 +132,11 @@ class RemoteApi:
     async def push_update(self, payload: dict[str, Any]) -> float:
         """Queues an update for the bot; the moment it arrived at the server."""
         async with self.session.post(f"{self._control}/push", json=payload) as response:
+            return float((await response.json())["at"])
+
+    async def push_updates(self, payloads: list[dict[str, Any]]) -> float:
+        """Queues several updates at once; the moment they arrived."""
+        async with self.session.post(f"{self._control}/push", json=payloads) as response:
             return float((await response.json())["at"])
 
     async def sync(self) -> list[ApiCall]:
