@@ -42,6 +42,9 @@ POLL_FIRST_WAIT, POLL_LONGEST_WAIT = 1.0, 30.0
 # that means this process is the newcomer.
 SETTLED_AFTER = 3.0
 CONFLICT_WAIT = 0.5
+# While updates are in hand, getUpdates is answered at once (with them): the poller asks again
+# when one finishes, else after this long, for the updates that came meanwhile.
+POLL_WHILE_IN_HAND = 0.01
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -124,9 +127,18 @@ def _one_line(error: BaseException) -> str:
 
 
 class UpdatePoller:
-    """Long polling that confirms an update (by the offset of the next getUpdates call) only
-    after its handlers ran. Stopping finishes the update in hand, confirms what was handled
-    and leaves the rest to the next process."""
+    """Long polling that hands updates to the Application's update processor as they come
+    (different users' side by side, see bot/runtime/update_order.py) and confirms an update
+    (by the offset of a later getUpdates call) only once it and every update before it were
+    handled: after a kill -9, Telegram hands every unhandled update to the next process, and
+    none that was handled. Stopping finishes the updates in hand, confirms them and leaves the
+    rest to the next process.
+
+    Telegram answers getUpdates with every update from the offset on, the ones in hand
+    included, and at once when there is any: while updates are in hand the poller asks again
+    as soon as one finishes, else every `POLL_WHILE_IN_HAND` seconds for the updates that came
+    meanwhile, skipping those it already has. Only the 100 updates after the oldest one in
+    hand can be seen (getUpdates' limit) until that one is finished."""
 
     def __init__(
         self,
@@ -134,19 +146,30 @@ class UpdatePoller:
         *,
         allowed_updates: Sequence[str] | None,
         timeout: float = 10.0,
+        poll_while_in_hand: float = POLL_WHILE_IN_HAND,
     ) -> None:
         self.application = application
         self.allowed_updates = list(allowed_updates) if allowed_updates else None
         self.timeout = timeout
-        # Every update below `offset` was handled; `confirmed` is the offset Telegram was told.
-        self.offset = 0
+        self.poll_while_in_hand = poll_while_in_hand
+        # `confirmed` is the offset Telegram was told; every update below `handed` was handed
+        # to the handlers, those of `in_hand` are not finished yet.
         self.confirmed = 0
+        self.handed = 0
+        self.in_hand: dict[int, asyncio.Task[None]] = {}
         self.settled = False
         self.failure: BaseException | None = None
+        self._crash: BaseException | None = None
+        self._finished = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._fetch: asyncio.Future[Any] | None = None
         self._conflict_told = False
+
+    @property
+    def offset(self) -> int:
+        """Every update below it was handled: the oldest update in hand, else the next."""
+        return min(self.in_hand, default=self.handed)
 
     @property
     def running(self) -> bool:
@@ -168,6 +191,8 @@ class UpdatePoller:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        # The updates in hand are finished (as Telegram's answer to a webhook waits for them).
+        await asyncio.gather(*self.in_hand.values(), return_exceptions=True)
         if self.offset > self.confirmed and self.failure is None:
             # Tell Telegram what was handled; whatever it returns is left for the next process.
             with contextlib.suppress(Exception):
@@ -189,9 +214,43 @@ class UpdatePoller:
             await self._loop()
         except asyncio.CancelledError:
             if not self._stopping:
+                # The process dies (as with kill -9): the updates in hand die with it,
+                # unfinished and unconfirmed.
+                for task in self.in_hand.values():
+                    task.cancel()
                 raise
         except (AnotherPoller, InvalidToken) as error:
             self.failure = error
+
+    def _hand(self, update: Update) -> None:
+        """Hand one update to the Application's update processor, in a task of its own."""
+        self.handed = update.update_id + 1
+        self.in_hand[update.update_id] = asyncio.create_task(
+            self._handle(update), name=f"tdkt-update-{update.update_id}"
+        )
+
+    async def _handle(self, update: Update) -> None:
+        application = self.application
+        try:
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
+        except Exception as error:
+            # A bug past the error handler: the update stays unconfirmed, polling stops and
+            # `tdkt-bot run` shows it.
+            if self._crash is None:
+                self._crash = error
+        else:
+            del self.in_hand[update.update_id]
+        finally:
+            self._finished.set()
+
+    async def _between_polls(self) -> None:
+        """While updates are in hand, until one finishes or `poll_while_in_hand` passed."""
+        if self.in_hand and not self._finished.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._finished.wait(), timeout=self.poll_while_in_hand)
+        self._finished.clear()
 
     async def _loop(self) -> None:
         bot = self.application.bot
@@ -199,7 +258,11 @@ class UpdatePoller:
         wait = POLL_FIRST_WAIT
         webhook_deleted = False
         while not self._stopping:
+            if self._crash is not None:
+                raise self._crash
+            await self._between_polls()
             started = loop.time()
+            offset = self.offset
             try:
                 if not webhook_deleted:
                     # As the Updater did: getUpdates is refused while a webhook is set.
@@ -207,8 +270,9 @@ class UpdatePoller:
                     webhook_deleted = True
                 updates = await self._call(
                     bot.get_updates(
-                        offset=self.offset,
-                        timeout=dtm.timedelta(seconds=self.timeout),
+                        offset=offset,
+                        # Telegram answers at once while the updates in hand are there.
+                        timeout=dtm.timedelta(seconds=0 if self.in_hand else self.timeout),
                         allowed_updates=self.allowed_updates,
                         read_timeout=5,
                     )
@@ -243,21 +307,16 @@ class UpdatePoller:
                 wait = min(wait * 1.5, POLL_LONGEST_WAIT)
                 continue
             wait = POLL_FIRST_WAIT
-            self.confirmed = self.offset
+            self.confirmed = offset
             if loop.time() - started >= SETTLED_AFTER:
                 self.settled = True
             if not updates:
                 self._conflict_told = False
                 continue
-            if self.application.update_processor.max_concurrent_updates > 1:
-                await handle_updates(self.application, updates)
-                self.offset = max(u.update_id for u in updates) + 1
-                continue
-            for update in updates:
-                if self._stopping:
-                    return
-                await handle_updates(self.application, [update])
-                self.offset = update.update_id + 1
+            for update in sorted(updates, key=lambda u: u.update_id):
+                # Those in hand, or handled but not confirmed yet, come again: skipped.
+                if update.update_id >= self.handed and not self._stopping:
+                    self._hand(update)
 
 
 class WebhookServer:
