@@ -31,6 +31,7 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.core.clock import FrozenClock
 from bot.core.db import make_engine, make_sessionmaker
 from bot.runtime.aiohttp_request import AiohttpRequest
+from bot.runtime.context import runtime_of
 from bot.runtime.intake import UpdatePoller
 from handlers.flood import FloodGuard
 from models import TaskReport
@@ -204,7 +205,9 @@ async def _real_bot(api: FakeBotApi, url: str, heads: list[int]) -> tuple[float,
         application.bot_data["flood_guard"] = FloodGuard()
         # What the bot's own work costs, not Telegram's 30 messages a second (B2 measures
         # replies within that budget): the echo and replay bots have none either.
-        application.bot_data["send_budget"].set_rate(1_000_000)
+        budget = runtime_of(application).send_budget
+        assert budget is not None
+        budget.set_rate(1_000_000)
         # Updates come in as `tdkt-bot run` takes them: confirmed once handled.
         poller = UpdatePoller(application, allowed_updates=ALLOWED_UPDATES, timeout=2)
         await poller.start()
