@@ -45,6 +45,8 @@ CONFLICT_WAIT = 0.5
 # While updates are in hand, getUpdates is answered at once (with them): the poller asks again
 # when one finishes, else after this long, for the updates that came meanwhile.
 POLL_WHILE_IN_HAND = 0.01
+# ... and at most about this many updates it already has come again in one such interval.
+REFETCH_PER_POLL = 10
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -136,8 +138,9 @@ class UpdatePoller:
 
     Telegram answers getUpdates with every update from the offset on, the ones in hand
     included, and at once when there is any: while updates are in hand the poller asks again
-    as soon as one finishes, else every `POLL_WHILE_IN_HAND` seconds for the updates that came
-    meanwhile, skipping those it already has. Only the 100 updates after the oldest one in
+    every `POLL_WHILE_IN_HAND` seconds (less often when many come again), and only while one
+    more could start at once, skipping those it already has; once none is in hand it
+    confirms them all with its next (long) poll. Only the 100 updates after the oldest one in
     hand can be seen (getUpdates' limit) until that one is finished."""
 
     def __init__(
@@ -161,6 +164,7 @@ class UpdatePoller:
         self.failure: BaseException | None = None
         self._crash: BaseException | None = None
         self._finished = asyncio.Event()
+        self._last_poll = 0.0
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._fetch: asyncio.Future[Any] | None = None
@@ -186,6 +190,7 @@ class UpdatePoller:
 
     async def stop(self) -> None:
         self._stopping = True
+        self._finished.set()
         if self._fetch is not None and not self._fetch.done():
             self._fetch.cancel()
         if self._task is not None:
@@ -246,11 +251,23 @@ class UpdatePoller:
             self._finished.set()
 
     async def _between_polls(self) -> None:
-        """While updates are in hand, until one finishes or `poll_while_in_hand` passed."""
-        if self.in_hand and not self._finished.is_set():
+        """While updates are in hand Telegram answers at once, with them: ask again only once
+        an update more could start at once (fewer in hand than the processor runs at a time),
+        and `poll_while_in_hand` after the last poll, longer when many handled updates wait
+        behind an unfinished one (each poll brings them all again)."""
+        while self.in_hand and not self._stopping and self._crash is None:
+            if len(self.in_hand) >= self.application.update_processor.max_concurrent_updates:
+                self._finished.clear()
+                await self._finished.wait()
+                continue
+            behind = self.handed - self.offset
+            interval = self.poll_while_in_hand * max(1.0, behind / REFETCH_PER_POLL)
+            delay = self._last_poll + interval - asyncio.get_running_loop().time()
+            if delay <= 0:
+                return
+            self._finished.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._finished.wait(), timeout=self.poll_while_in_hand)
-        self._finished.clear()
+                await asyncio.wait_for(self._finished.wait(), timeout=delay)
 
     async def _loop(self) -> None:
         bot = self.application.bot
@@ -261,7 +278,9 @@ class UpdatePoller:
             if self._crash is not None:
                 raise self._crash
             await self._between_polls()
-            started = loop.time()
+            if self._stopping:
+                return
+            started = self._last_poll = loop.time()
             offset = self.offset
             try:
                 if not webhook_deleted:
