@@ -8,13 +8,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import ALLOWED_UPDATES
 from bot.core.db import make_engine, make_sessionmaker
 from bot.runtime.intake import UpdatePoller
 from bot.runtime.update_order import PerUserOrder, update_key
-from models import TaskReport
+from models import Member, Role, Task, TaskReport, Unit
 from tests.auxil.bulk import add_units_with_heads
 from tests.auxil.fake_bot_api import FakeBotApi
 from tests.auxil.harness import BotHarness, button_data
@@ -292,3 +294,58 @@ async def test_sqlite_a_transaction_that_read_waits_for_another_writer_instead_o
             assert await session.scalar(text("SELECT n FROM counter")) == 11
     finally:
         await engine.dispose()
+
+
+# ------------------------------------------------------------------ a race between users
+async def test_two_members_of_a_unit_reporting_a_task_at_once_both_get_an_answer(
+    session: AsyncSession, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their updates run side by side (different users): both read "no report yet", the
+    second one's insert meets the unit's report the first one just committed. It is answered
+    as a report already made, not with an error."""
+    from bot.services import tasks as task_service
+    from tests.conftest import local, seed_directory_and_plan
+
+    now = local(2020, 5, 15)
+    await seed_directory_and_plan(session, now)
+    unit = await session.scalar(select(Unit).where(Unit.code == "TT-VA"))
+    assert unit is not None
+    first, second = (
+        Member(
+            telegram_id=telegram_id,
+            full_name=f"Thành viên {telegram_id}",
+            role=Role.HEAD.value,
+            unit_id=unit.id,
+            created_at=now,
+        )
+        for telegram_id in (811, 812)
+    )
+    session.add_all([first, second])
+    await session.commit()
+    first.unit = second.unit = unit
+    task_id = await session.scalar(select(Task.id).where(Task.quarter == 2).limit(1))
+    assert task_id is not None
+    unit_id, first_id = unit.id, first.id
+
+    engine = make_engine(database_url)
+    read = task_service._unit_report
+
+    async def read_before_the_other_committed(*args: Any) -> TaskReport | None:
+        monkeypatch.setattr(task_service, "_unit_report", read)
+        async with make_sessionmaker(engine)() as other:
+            member = await other.get(Member, first.id)
+            assert member is not None
+            member.unit = await other.get(Unit, unit.id)
+            done = await task_service.report_done(other, member, task_id, now=now)
+            assert done.outcome is task_service.ReportOutcome.DONE
+        return None
+
+    monkeypatch.setattr(task_service, "_unit_report", read_before_the_other_committed)
+    try:
+        result = await task_service.report_done(session, second, task_id, now=now)
+    finally:
+        await engine.dispose()
+    assert result.outcome is task_service.ReportOutcome.ALREADY_DONE
+    await session.rollback()
+    reports = list(await session.scalars(select(TaskReport).where(TaskReport.task_id == task_id)))
+    assert [(r.unit_id, r.reported_by_id) for r in reports] == [(unit_id, first_id)]
