@@ -9,7 +9,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import ALLOWED_UPDATES
@@ -141,9 +141,16 @@ async def test_many_heads_press_done_at_once_and_every_report_is_stored(
         heads = await add_units_with_heads(
             session, 24, first_user_id=710_000, now=seeded.clock.now()
         )
+        # Every other head reads English: each press is answered in its head's language
+        # while the others' are handled beside it.
+        english = heads[1::2]
+        await session.execute(
+            update(Member).where(Member.telegram_id.in_(english)).values(language="en")
+        )
+        await session.commit()
     presses = []
     for user_id in heads:
-        head = seeded.user(user_id, "Trưởng")
+        head = seeded.user(user_id, "Trưởng", "en" if user_id in english else "vi")
         listing = (await head.send("/tasks")).last_message()
         presses.append((head, listing, button_data(listing, "done:")[0]))
     async with seeded.ctx.session() as session:
@@ -173,6 +180,14 @@ async def test_many_heads_press_done_at_once_and_every_report_is_stored(
     await api.wait_until(all_answered, within=60)
     assert peak > 1, "the presses were not handled side by side"
     assert [c for c in api.calls[mark:] if c.error is not None] == []
+    toasts = {
+        c.params["callback_query_id"]: str(c.params.get("text"))
+        for c in api.calls[mark:]
+        if c.method == "answerCallbackQuery"
+    }
+    for head, _listing, _data in presses:
+        toast = toasts[f"press-{head.user_id}"]
+        assert toast.startswith("✅ Recorded") == (head.user_id in english), toast
     async with seeded.ctx.session() as session:
         after = await session.scalar(select(func.count()).select_from(TaskReport))
     assert after == before + len(heads)

@@ -253,7 +253,7 @@ class UpdatePoller:
     async def _between_polls(self) -> None:
         """While updates are in hand Telegram answers at once, with them: ask again only once
         an update more could start at once (fewer in hand than the processor runs at a time),
-        and `poll_while_in_hand` after the last poll, longer when many handled updates wait
+        and `poll_while_in_hand` after the last answer, longer when many handled updates wait
         behind an unfinished one (each poll brings them all again)."""
         while self.in_hand and not self._stopping and self._crash is None:
             if len(self.in_hand) >= self.application.update_processor.max_concurrent_updates:
@@ -280,7 +280,7 @@ class UpdatePoller:
             await self._between_polls()
             if self._stopping:
                 return
-            started = self._last_poll = loop.time()
+            started = loop.time()
             offset = self.offset
             try:
                 if not webhook_deleted:
@@ -326,6 +326,7 @@ class UpdatePoller:
                 wait = min(wait * 1.5, POLL_LONGEST_WAIT)
                 continue
             wait = POLL_FIRST_WAIT
+            self._last_poll = loop.time()
             self.confirmed = offset
             if loop.time() - started >= SETTLED_AFTER:
                 self.settled = True
