@@ -6,6 +6,7 @@ SQLite's write transactions wait for each other in line instead of failing."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,9 +107,17 @@ async def test_one_users_updates_are_handled_in_the_order_they_came(seeded: BotH
 
 
 async def test_the_offset_never_passes_an_update_in_hand_and_a_crash_loses_none(
-    seeded: BotHarness,
+    seeded: BotHarness, tmp_path: Path
 ) -> None:
+    """After a kill -9 with a slow update in hand, the next process gets it again and handles
+    it; the later updates, handled before the crash, come again too (the offset could not
+    skip the slow one) and are skipped: the file of updates handled ahead says they were."""
     api = seeded.api
+    ahead = tmp_path / "bot.sqlite3.updates-1"
+    assert seeded.poller is not None
+    await seeded.poller.stop()
+    seeded.poller = _poller(seeded, ahead)
+    await seeded.poller.start()
     _hold_replies_to(api, SLOW)
     slow_id = api.push_update(_start(SLOW))
     await api.wait_until(lambda: api.held == 1)
@@ -116,21 +125,37 @@ async def test_the_offset_never_passes_an_update_in_hand_and_a_crash_loses_none(
     await api.wait_until(lambda: all(_greetings(api, QUICK + n) for n in range(3)), within=10)
     await _polled_again(api)
     assert api.confirmed_offset <= slow_id < min(quick_ids)
+    assert sorted(int(line) for line in ahead.read_text().split()) == quick_ids
 
     # The process dies with the slow update in hand (kill -9: nothing finished or confirmed).
-    assert seeded.poller is not None and seeded.poller._task is not None
+    assert seeded.poller._task is not None
     seeded.poller._task.cancel()
     await asyncio.gather(seeded.poller._task, return_exceptions=True)
     api.release_held()
     assert _greetings(api, SLOW) == []
 
-    # The next process gets it again from Telegram and handles it. (The later updates,
-    # handled but not confirmed, come again too: the offset cannot skip an update.)
-    seeded.poller = UpdatePoller(seeded.app, allowed_updates=ALLOWED_UPDATES, timeout=2)  # type: ignore[arg-type]
+    # The next process gets all four again from Telegram and handles the slow one only.
+    seeded.poller = _poller(seeded, ahead)
     await seeded.poller.start()
     await api.wait_fetched(max(quick_ids))
     assert len(_greetings(api, SLOW)) == 1
+    assert [len(_greetings(api, QUICK + n)) for n in range(3)] == [1, 1, 1]
     assert api.confirmed_offset == max(quick_ids) + 1
+    # Telegram was told (the poll carrying the offset is answered): nothing is kept any more.
+
+    async def forgotten() -> bool:
+        return not ahead.exists()
+
+    await eventually(forgotten, within=10)
+
+
+def _poller(harness: BotHarness, ahead: Path) -> UpdatePoller:
+    return UpdatePoller(
+        harness.app,  # type: ignore[arg-type]
+        allowed_updates=ALLOWED_UPDATES,
+        timeout=2,
+        handled_ahead=ahead,
+    )
 
 
 async def test_many_heads_press_done_at_once_and_every_report_is_stored(
@@ -364,3 +389,26 @@ async def test_two_members_of_a_unit_reporting_a_task_at_once_both_get_an_answer
     await session.rollback()
     reports = list(await session.scalars(select(TaskReport).where(TaskReport.task_id == task_id)))
     assert [(r.unit_id, r.reported_by_id) for r in reports] == [(unit_id, first_id)]
+
+
+def test_updates_handled_ahead_are_kept_until_confirmed_and_forgotten_after_a_day(
+    tmp_path: Path,
+) -> None:
+    import os
+    import time
+
+    from bot.runtime.intake import STALE_AFTER, HandledAhead
+
+    path = tmp_path / "ahead"
+    kept = HandledAhead(path)
+    kept.add(12)
+    kept.add(14)
+    assert 12 in HandledAhead(path) and 14 in HandledAhead(path)
+    kept.confirmed(13)
+    assert 12 not in HandledAhead(path) and 14 in HandledAhead(path)
+    # Telegram keeps updates for a day: an older file speaks of updates that are gone.
+    old = time.time() - STALE_AFTER - 60
+    os.utime(path, (old, old))
+    assert 14 not in HandledAhead(path) and not path.exists()
+    kept.confirmed(15)
+    assert not path.exists()

@@ -4,8 +4,10 @@ checks the secret before reading a body and answers only after handling.
 
 python-telegram-bot's Updater confirms a batch (its next getUpdates call carries the new offset)
 as soon as the batch is queued, before any handler ran: an update received just before a
-`kill -9` was lost. Here the offset moves past an update only once `process_update` returned, so
-Telegram hands an unhandled update to the next process again.
+`kill -9` was lost. Here the offset moves past an update only once it and every update before it
+were handled, so Telegram hands every unhandled update to the next process again. Updates are
+handled side by side by the Application's update processor (different users' at once, each
+user's in order: bot/runtime/update_order.py); the poller keeps polling meanwhile.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dtm
+import hashlib
 import hmac
 import logging
+import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +31,7 @@ from telegram import Update
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application
 
+from bot.core.config import data_folder
 from bot.core.i18n import _
 
 log = logging.getLogger("tdkt_bot.intake")
@@ -47,6 +54,8 @@ CONFLICT_WAIT = 0.5
 POLL_WHILE_IN_HAND = 0.01
 # ... and at most about this many updates it already has come again in one such interval.
 REFETCH_PER_POLL = 10
+# Updates handled ahead (see `HandledAhead`) older than Telegram keeps updates are forgotten.
+STALE_AFTER = 24 * 3600
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -128,13 +137,105 @@ def _one_line(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
+class HandledAhead:
+    """The updates handled while an earlier one was not finished yet, kept in a file until
+    Telegram is told (the offset passes them): after a kill -9 Telegram hands them out again
+    with the unfinished one (an offset cannot skip it), and the next poller skips them. Each
+    is appended as it finishes, without fsync: the system keeps what a killed process wrote,
+    a power cut may lose it (those updates are then handled a second time)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.ids: set[int] = set()
+        if path is None:
+            return
+        try:
+            if time.time() - path.stat().st_mtime > STALE_AFTER:
+                # Telegram keeps updates for 24 hours: these were dropped, and the ids of new
+                # updates may start again anywhere.
+                path.unlink()
+                return
+            self.ids = {int(word) for word in path.read_text().split() if word.isdigit()}
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            self._give_up(error)
+
+    def __contains__(self, update_id: int) -> bool:
+        return update_id in self.ids
+
+    def add(self, update_id: int) -> None:
+        self.ids.add(update_id)
+        if self.path is None:
+            return
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, b"%d\n" % update_id)
+            finally:
+                os.close(fd)
+        except OSError as error:
+            self._give_up(error)
+
+    def confirmed(self, offset: int) -> None:
+        """Telegram was told every update below `offset`: those are forgotten."""
+        if not self.ids or min(self.ids) >= offset:
+            return
+        self.ids = {update_id for update_id in self.ids if update_id >= offset}
+        if self.path is None:
+            return
+        try:
+            if not self.ids:
+                self.path.unlink(missing_ok=True)
+                return
+            fresh = self.path.with_name(self.path.name + ".new")
+            fresh.write_text("".join(f"{update_id}\n" for update_id in sorted(self.ids)))
+            os.replace(fresh, self.path)
+        except OSError as error:
+            self._give_up(error)
+
+    def _give_up(self, error: OSError) -> None:
+        log.warning(
+            "Cannot keep the updates handled ahead in %s (%s): after a crash they would be "
+            "handled again",
+            self.path,
+            error,
+        )
+        self.path = None
+
+
+def handled_ahead_file(application: AnyApplication) -> Path | None:
+    """Where `tdkt-bot run` keeps the updates handled ahead: beside an SQLite database, else
+    in the data folder; one file a bot and database."""
+    from sqlalchemy import make_url
+
+    from bot.runtime.context import runtime_of
+
+    url = make_url(runtime_of(application).ctx.settings.database_url)
+    bot_id = application.bot.token.split(":", 1)[0]
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None
+        database = Path(url.database)
+        return database.with_name(f"{database.name}.updates-{bot_id}")
+    where = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
+    folder = data_folder(os.environ)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / f"updates-{bot_id}-{where}"
+
+
 class UpdatePoller:
     """Long polling that hands updates to the Application's update processor as they come
     (different users' side by side, see bot/runtime/update_order.py) and confirms an update
     (by the offset of a later getUpdates call) only once it and every update before it were
-    handled: after a kill -9, Telegram hands every unhandled update to the next process, and
-    none that was handled. Stopping finishes the updates in hand, confirms them and leaves the
-    rest to the next process.
+    handled: after a kill -9, Telegram hands every unhandled update to the next process. It
+    hands out again the later ones that were handled while an earlier one was not finished
+    (an offset cannot skip an update): with `handled_ahead` (a file, see `HandledAhead`) the
+    next poller skips those. Stopping finishes the updates in hand, confirms them and leaves
+    the rest to the next process.
 
     Telegram answers getUpdates with every update from the offset on, the ones in hand
     included, and at once when there is any: while updates are in hand the poller asks again
@@ -150,8 +251,10 @@ class UpdatePoller:
         allowed_updates: Sequence[str] | None,
         timeout: float = 10.0,
         poll_while_in_hand: float = POLL_WHILE_IN_HAND,
+        handled_ahead: Path | None = None,
     ) -> None:
         self.application = application
+        self.ahead = HandledAhead(handled_ahead)
         self.allowed_updates = list(allowed_updates) if allowed_updates else None
         self.timeout = timeout
         self.poll_while_in_hand = poll_while_in_hand
@@ -205,6 +308,7 @@ class UpdatePoller:
                     offset=self.offset, limit=1, timeout=0, read_timeout=5
                 )
                 self.confirmed = self.offset
+                self.ahead.confirmed(self.confirmed)
 
     async def _call(self, coroutine: Awaitable[Any]) -> Any:
         """Await a Bot API call that `stop()` may cancel."""
@@ -246,6 +350,8 @@ class UpdatePoller:
             if self._crash is None:
                 self._crash = error
         else:
+            if min(self.in_hand) < update.update_id:
+                self.ahead.add(update.update_id)
             del self.in_hand[update.update_id]
         finally:
             self._finished.set()
@@ -328,6 +434,7 @@ class UpdatePoller:
             wait = POLL_FIRST_WAIT
             self._last_poll = loop.time()
             self.confirmed = offset
+            self.ahead.confirmed(offset)
             if loop.time() - started >= SETTLED_AFTER:
                 self.settled = True
             if not updates:
@@ -335,8 +442,13 @@ class UpdatePoller:
                 continue
             for update in sorted(updates, key=lambda u: u.update_id):
                 # Those in hand, or handled but not confirmed yet, come again: skipped.
-                if update.update_id >= self.handed and not self._stopping:
-                    self._hand(update)
+                if update.update_id < self.handed or self._stopping:
+                    continue
+                if update.update_id in self.ahead:
+                    # Handled ahead by a process that died: done, never handed again.
+                    self.handed = update.update_id + 1
+                    continue
+                self._hand(update)
 
 
 class WebhookServer:
@@ -438,7 +550,10 @@ async def serve(
         started = True
         if webhook is None:
             intake = UpdatePoller(
-                application, allowed_updates=allowed_updates, timeout=poll_timeout
+                application,
+                allowed_updates=allowed_updates,
+                timeout=poll_timeout,
+                handled_ahead=handled_ahead_file(application),
             )
             await intake.start()
             stopped = asyncio.create_task(stop.wait())
