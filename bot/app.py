@@ -22,6 +22,7 @@ from bot.runtime.errors import on_error
 from bot.runtime.outbox_sender import OutboxSender
 from bot.runtime.reminder_jobs import schedule_reminders
 from bot.runtime.send_budget import BudgetedRequest, SendBudget, bulk_bot
+from bot.runtime.update_order import PerUserOrder
 from bot.services.awards import seed_catalogue
 from bot.services.members import active_officers, restore_configured_officers
 from handlers import callbacks, register_all
@@ -55,6 +56,9 @@ def build_application(
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
+        # Different users' updates side by side, each user's in order (bot/runtime/intake.py
+        # confirms to Telegram only the updates handled).
+        .concurrent_updates(PerUserOrder(settings.concurrent_updates))
     )
     if rate_limit:
         # The overall rate is the send budget's (messages only, shared with the outbox); the

@@ -296,6 +296,9 @@ def config_error_text(error: ConfigError) -> str:
         "send-per-second": _(
             "TDKT_SEND_PER_SECOND: '{value}' is not a whole number of messages a second."
         ),
+        "concurrent-updates": _(
+            "TDKT_CONCURRENT_UPDATES: '{value}' is not a whole number of updates (1 or more)."
+        ),
         "authority-level": _(
             "TDKT_AUTHORITY_LEVEL: '{value}' is not one of commune, province, agency."
         ),

@@ -48,6 +48,8 @@ class Settings:
     db_busy_timeout_ms: int = 10_000
     webhook_secret: str | None = None
     send_per_second: int = 30
+    # Updates of different users handled at the same time (each user's stay in order).
+    concurrent_updates: int = 8
     # commune | province | agency; empty: inferred from `authority` (see `level`).
     authority_level: str = ""
     # A province's rule file (TOML) that adds to or replaces the national eligibility rules.
@@ -224,6 +226,9 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         ),
         send_per_second=_parse_positive(
             "send-per-second", env.get("TDKT_SEND_PER_SECOND") or "30"
+        ),
+        concurrent_updates=_parse_positive(
+            "concurrent-updates", env.get("TDKT_CONCURRENT_UPDATES") or "8"
         ),
         authority_level=_parse_level(env.get("TDKT_AUTHORITY_LEVEL") or ""),
         rules_file=_parse_rules_file(env.get("TDKT_RULES_FILE") or ""),

@@ -45,7 +45,8 @@ def make_engine(
     foreign_keys: bool = True,
     **kwargs: Any,
 ) -> AsyncEngine:
-    """SQLite waits up to `busy_timeout_ms` for a lock held by another process; its
+    """SQLite waits up to `busy_timeout_ms` for a lock held by another process, and for the
+    process's own writers in line (write transactions begin IMMEDIATE, one at a time); its
     connections cross to their thread once per statement (`bot.core.sqlite_connection`).
 
     `foreign_keys=False` is for migrations only: SQLite rebuilds a table to alter it (drop and
@@ -56,7 +57,13 @@ def make_engine(
         options["timeout"] = busy_timeout_ms / 1000
         engine = create_async_engine(
             url,
-            async_creator=functools.partial(sqlite_connection.connect, database, **options),
+            async_creator=functools.partial(
+                sqlite_connection.connect,
+                database,
+                # One writer at a time in this process, queued (see sqlite_connection).
+                gate=sqlite_connection.WriteGate(busy_timeout_ms / 1000),
+                **options,
+            ),
             **kwargs,
         )
 

@@ -8,10 +8,22 @@ whole statement in one crossing and skips the no-op commits and rollbacks, so th
 of a button press costs a few crossings instead of dozens. It is handed to SQLAlchemy through
 `create_async_engine(async_creator=...)`; the statements, transactions and locking are SQLite's
 own, unchanged.
+
+Write transactions go one at a time through a `WriteGate`, the process's own queue of writers
+to one database: a statement that would open a transaction (INSERT, UPDATE, DELETE, REPLACE,
+SAVEPOINT) first waits for the gate, then opens it with BEGIN IMMEDIATE, and the gate passes
+to the next writer at COMMIT or ROLLBACK. Without it, two handlers writing at once wait for
+each other in SQLite's busy handler (sleeps of 1 to 100 ms in the database thread), and a
+transaction that read before its first write (a SAVEPOINT opens a deferred one) fails at once
+with "database is locked" when another connection wrote meanwhile. Reads are not gated: in
+WAL mode they never wait for a writer. Other processes (the CLI) are still waited for by the
+busy timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -21,6 +33,36 @@ import aiosqlite
 T = TypeVar("T")
 
 _Outcome = tuple[Any, list[Any], int | None, int]
+
+# The statements that open a transaction in the sqlite3 module's default (legacy) mode, where
+# a SELECT outside a transaction runs by itself; and SAVEPOINT, which SQLite opens one for.
+_OPENS_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT)\b", re.IGNORECASE)
+
+
+class WriteGate:
+    """One write transaction at a time among this process's connections to one database,
+    in the order they asked; a writer that waited `timeout` seconds fails as SQLite would
+    ("database is locked")."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _current(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            # An engine may outlive one event loop (asyncio.run called again).
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
+
+    async def enter(self) -> asyncio.Lock:
+        lock = self._current()
+        try:
+            await asyncio.wait_for(lock.acquire(), timeout=self.timeout)
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked") from None
+        return lock
 
 
 class OneTripCursor:
@@ -37,17 +79,23 @@ class OneTripCursor:
 
     async def _run(self, method: str, *arguments: Any) -> OneTripCursor:
         connection = self._connection
+        begin = await connection.before(arguments[0])
 
         def in_database_thread() -> _Outcome:
             cursor = connection._conn.cursor()
             try:
+                if begin:
+                    cursor.execute("BEGIN IMMEDIATE")
                 getattr(cursor, method)(*arguments)
                 rows = cursor.fetchall() if cursor.description else []
                 return cursor.description, rows, cursor.lastrowid, cursor.rowcount
             finally:
                 cursor.close()
 
-        outcome = await connection.in_thread(in_database_thread)
+        try:
+            outcome = await connection.in_thread(in_database_thread)
+        finally:
+            connection.after()
         self.description, self._rows, self.lastrowid, self.rowcount = outcome
         return self
 
@@ -78,6 +126,26 @@ class OneTripCursor:
 
 
 class OneTripConnection(aiosqlite.Connection):
+    gate: WriteGate | None = None
+    _holding: asyncio.Lock | None = None
+
+    async def before(self, sql: str) -> bool:
+        """Before a statement: True when it opens a write transaction, which then begins
+        IMMEDIATE, once this connection has passed the gate."""
+        if self.gate is None or self._holding is not None or self._conn.in_transaction:
+            return False
+        if not _OPENS_WRITE.match(sql):
+            return False
+        self._holding = await self.gate.enter()
+        return True
+
+    def after(self) -> None:
+        """After a statement, a commit or a rollback: the gate passes on once no transaction
+        is open (committed, rolled back, or never begun because the statement failed)."""
+        if self._holding is not None and not self._conn.in_transaction:
+            self._holding.release()
+            self._holding = None
+
     async def in_thread(self, function: Callable[[], T]) -> T:
         """`function()` run in the database thread (aiosqlite's `_execute`, typed)."""
         result: T = await self._execute(function)  # type: ignore[no-untyped-call]
@@ -87,17 +155,35 @@ class OneTripConnection(aiosqlite.Connection):
         return OneTripCursor(self)
 
     async def commit(self) -> None:
-        if self.in_transaction:
-            await self.in_thread(self._conn.commit)
+        try:
+            if self.in_transaction:
+                await self.in_thread(self._conn.commit)
+        finally:
+            self.after()
 
     async def rollback(self) -> None:
-        if self.in_transaction:
-            await self.in_thread(self._conn.rollback)
+        try:
+            if self.in_transaction:
+                await self.in_thread(self._conn.rollback)
+        finally:
+            self.after()
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self._holding is not None:
+                self._holding.release()
+                self._holding = None
 
 
-async def connect(database: str, **kwargs: Any) -> OneTripConnection:
-    """Opens the database like `aiosqlite.connect(database, **kwargs)`."""
+async def connect(
+    database: str, *, gate: WriteGate | None = None, **kwargs: Any
+) -> OneTripConnection:
+    """Opens the database like `aiosqlite.connect(database, **kwargs)`; its write transactions
+    pass through `gate` (shared by the engine's connections) when given."""
     connection = OneTripConnection(lambda: sqlite3.connect(database, **kwargs), 64)
+    connection.gate = gate
     # Like SQLAlchemy's own adapter: a forgotten connection must not keep the process alive.
     connection._thread.daemon = True
     await connection

@@ -4,8 +4,10 @@ checks the secret before reading a body and answers only after handling.
 
 python-telegram-bot's Updater confirms a batch (its next getUpdates call carries the new offset)
 as soon as the batch is queued, before any handler ran: an update received just before a
-`kill -9` was lost. Here the offset moves past an update only once `process_update` returned, so
-Telegram hands an unhandled update to the next process again.
+`kill -9` was lost. Here the offset moves past an update only once it and every update before it
+were handled, so Telegram hands every unhandled update to the next process again. Updates are
+handled side by side by the Application's update processor (different users' at once, each
+user's in order: bot/runtime/update_order.py); the poller keeps polling meanwhile.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dtm
+import hashlib
 import hmac
 import logging
+import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +31,7 @@ from telegram import Update
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application
 
+from bot.core.config import data_folder
 from bot.core.i18n import _
 
 log = logging.getLogger("tdkt_bot.intake")
@@ -42,6 +49,13 @@ POLL_FIRST_WAIT, POLL_LONGEST_WAIT = 1.0, 30.0
 # that means this process is the newcomer.
 SETTLED_AFTER = 3.0
 CONFLICT_WAIT = 0.5
+# While updates are in hand, getUpdates is answered at once (with them): the poller asks again
+# when one finishes, else after this long, for the updates that came meanwhile.
+POLL_WHILE_IN_HAND = 0.01
+# ... and at most about this many updates it already has come again in one such interval.
+REFETCH_PER_POLL = 10
+# Updates handled ahead (see `HandledAhead`) older than Telegram keeps updates are forgotten.
+STALE_AFTER = 24 * 3600
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -123,10 +137,112 @@ def _one_line(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
+class HandledAhead:
+    """The updates handled while an earlier one was not finished yet, kept in a file until
+    Telegram is told (the offset passes them): after a kill -9 Telegram hands them out again
+    with the unfinished one (an offset cannot skip it), and the next poller skips them. Each
+    is appended as it finishes, without fsync: the system keeps what a killed process wrote,
+    a power cut may lose it (those updates are then handled a second time)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.ids: set[int] = set()
+        if path is None:
+            return
+        try:
+            if time.time() - path.stat().st_mtime > STALE_AFTER:
+                # Telegram keeps updates for 24 hours: these were dropped, and the ids of new
+                # updates may start again anywhere.
+                path.unlink()
+                return
+            self.ids = {int(word) for word in path.read_text().split() if word.isdigit()}
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            self._give_up(error)
+
+    def __contains__(self, update_id: int) -> bool:
+        return update_id in self.ids
+
+    def add(self, update_id: int) -> None:
+        self.ids.add(update_id)
+        if self.path is None:
+            return
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, b"%d\n" % update_id)
+            finally:
+                os.close(fd)
+        except OSError as error:
+            self._give_up(error)
+
+    def confirmed(self, offset: int) -> None:
+        """Telegram was told every update below `offset`: those are forgotten."""
+        if not self.ids or min(self.ids) >= offset:
+            return
+        self.ids = {update_id for update_id in self.ids if update_id >= offset}
+        if self.path is None:
+            return
+        try:
+            if not self.ids:
+                self.path.unlink(missing_ok=True)
+                return
+            fresh = self.path.with_name(self.path.name + ".new")
+            fresh.write_text("".join(f"{update_id}\n" for update_id in sorted(self.ids)))
+            os.replace(fresh, self.path)
+        except OSError as error:
+            self._give_up(error)
+
+    def _give_up(self, error: OSError) -> None:
+        log.warning(
+            "Cannot keep the updates handled ahead in %s (%s): after a crash they would be "
+            "handled again",
+            self.path,
+            error,
+        )
+        self.path = None
+
+
+def handled_ahead_file(application: AnyApplication) -> Path | None:
+    """Where `tdkt-bot run` keeps the updates handled ahead: beside an SQLite database, else
+    in the data folder; one file a bot and database."""
+    from sqlalchemy import make_url
+
+    from bot.runtime.context import runtime_of
+
+    url = make_url(runtime_of(application).ctx.settings.database_url)
+    bot_id = application.bot.token.split(":", 1)[0]
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None
+        database = Path(url.database)
+        return database.with_name(f"{database.name}.updates-{bot_id}")
+    where = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
+    folder = data_folder(os.environ)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / f"updates-{bot_id}-{where}"
+
+
 class UpdatePoller:
-    """Long polling that confirms an update (by the offset of the next getUpdates call) only
-    after its handlers ran. Stopping finishes the update in hand, confirms what was handled
-    and leaves the rest to the next process."""
+    """Long polling that hands updates to the Application's update processor as they come
+    (different users' side by side, see bot/runtime/update_order.py) and confirms an update
+    (by the offset of a later getUpdates call) only once it and every update before it were
+    handled: after a kill -9, Telegram hands every unhandled update to the next process. It
+    hands out again the later ones that were handled while an earlier one was not finished
+    (an offset cannot skip an update): with `handled_ahead` (a file, see `HandledAhead`) the
+    next poller skips those. Stopping finishes the updates in hand, confirms them and leaves
+    the rest to the next process.
+
+    Telegram answers getUpdates with every update from the offset on, the ones in hand
+    included, and at once when there is any: while updates are in hand the poller asks again
+    every `POLL_WHILE_IN_HAND` seconds (less often when many come again), and only while one
+    more could start at once, skipping those it already has; once none is in hand it
+    confirms them all with its next (long) poll. Only the 100 updates after the oldest one in
+    hand can be seen (getUpdates' limit) until that one is finished."""
 
     def __init__(
         self,
@@ -134,19 +250,33 @@ class UpdatePoller:
         *,
         allowed_updates: Sequence[str] | None,
         timeout: float = 10.0,
+        poll_while_in_hand: float = POLL_WHILE_IN_HAND,
+        handled_ahead: Path | None = None,
     ) -> None:
         self.application = application
+        self.ahead = HandledAhead(handled_ahead)
         self.allowed_updates = list(allowed_updates) if allowed_updates else None
         self.timeout = timeout
-        # Every update below `offset` was handled; `confirmed` is the offset Telegram was told.
-        self.offset = 0
+        self.poll_while_in_hand = poll_while_in_hand
+        # `confirmed` is the offset Telegram was told; every update below `handed` was handed
+        # to the handlers, those of `in_hand` are not finished yet.
         self.confirmed = 0
+        self.handed = 0
+        self.in_hand: dict[int, asyncio.Task[None]] = {}
         self.settled = False
         self.failure: BaseException | None = None
+        self._crash: BaseException | None = None
+        self._finished = asyncio.Event()
+        self._last_poll = 0.0
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._fetch: asyncio.Future[Any] | None = None
         self._conflict_told = False
+
+    @property
+    def offset(self) -> int:
+        """Every update below it was handled: the oldest update in hand, else the next."""
+        return min(self.in_hand, default=self.handed)
 
     @property
     def running(self) -> bool:
@@ -163,11 +293,14 @@ class UpdatePoller:
 
     async def stop(self) -> None:
         self._stopping = True
+        self._finished.set()
         if self._fetch is not None and not self._fetch.done():
             self._fetch.cancel()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        # The updates in hand are finished (as Telegram's answer to a webhook waits for them).
+        await asyncio.gather(*self.in_hand.values(), return_exceptions=True)
         if self.offset > self.confirmed and self.failure is None:
             # Tell Telegram what was handled; whatever it returns is left for the next process.
             with contextlib.suppress(Exception):
@@ -175,6 +308,7 @@ class UpdatePoller:
                     offset=self.offset, limit=1, timeout=0, read_timeout=5
                 )
                 self.confirmed = self.offset
+                self.ahead.confirmed(self.confirmed)
 
     async def _call(self, coroutine: Awaitable[Any]) -> Any:
         """Await a Bot API call that `stop()` may cancel."""
@@ -189,9 +323,57 @@ class UpdatePoller:
             await self._loop()
         except asyncio.CancelledError:
             if not self._stopping:
+                # The process dies (as with kill -9): the updates in hand die with it,
+                # unfinished and unconfirmed.
+                for task in self.in_hand.values():
+                    task.cancel()
                 raise
         except (AnotherPoller, InvalidToken) as error:
             self.failure = error
+
+    def _hand(self, update: Update) -> None:
+        """Hand one update to the Application's update processor, in a task of its own."""
+        self.handed = update.update_id + 1
+        self.in_hand[update.update_id] = asyncio.create_task(
+            self._handle(update), name=f"tdkt-update-{update.update_id}"
+        )
+
+    async def _handle(self, update: Update) -> None:
+        application = self.application
+        try:
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
+        except Exception as error:
+            # A bug past the error handler: the update stays unconfirmed, polling stops and
+            # `tdkt-bot run` shows it.
+            if self._crash is None:
+                self._crash = error
+        else:
+            if min(self.in_hand) < update.update_id:
+                self.ahead.add(update.update_id)
+            del self.in_hand[update.update_id]
+        finally:
+            self._finished.set()
+
+    async def _between_polls(self) -> None:
+        """While updates are in hand Telegram answers at once, with them: ask again only once
+        an update more could start at once (fewer in hand than the processor runs at a time),
+        and `poll_while_in_hand` after the last answer, longer when many handled updates wait
+        behind an unfinished one (each poll brings them all again)."""
+        while self.in_hand and not self._stopping and self._crash is None:
+            if len(self.in_hand) >= self.application.update_processor.max_concurrent_updates:
+                self._finished.clear()
+                await self._finished.wait()
+                continue
+            behind = self.handed - self.offset
+            interval = self.poll_while_in_hand * max(1.0, behind / REFETCH_PER_POLL)
+            delay = self._last_poll + interval - asyncio.get_running_loop().time()
+            if delay <= 0:
+                return
+            self._finished.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._finished.wait(), timeout=delay)
 
     async def _loop(self) -> None:
         bot = self.application.bot
@@ -199,7 +381,13 @@ class UpdatePoller:
         wait = POLL_FIRST_WAIT
         webhook_deleted = False
         while not self._stopping:
+            if self._crash is not None:
+                raise self._crash
+            await self._between_polls()
+            if self._stopping:
+                return
             started = loop.time()
+            offset = self.offset
             try:
                 if not webhook_deleted:
                     # As the Updater did: getUpdates is refused while a webhook is set.
@@ -207,8 +395,9 @@ class UpdatePoller:
                     webhook_deleted = True
                 updates = await self._call(
                     bot.get_updates(
-                        offset=self.offset,
-                        timeout=dtm.timedelta(seconds=self.timeout),
+                        offset=offset,
+                        # Telegram answers at once while the updates in hand are there.
+                        timeout=dtm.timedelta(seconds=0 if self.in_hand else self.timeout),
                         allowed_updates=self.allowed_updates,
                         read_timeout=5,
                     )
@@ -243,21 +432,23 @@ class UpdatePoller:
                 wait = min(wait * 1.5, POLL_LONGEST_WAIT)
                 continue
             wait = POLL_FIRST_WAIT
-            self.confirmed = self.offset
+            self._last_poll = loop.time()
+            self.confirmed = offset
+            self.ahead.confirmed(offset)
             if loop.time() - started >= SETTLED_AFTER:
                 self.settled = True
             if not updates:
                 self._conflict_told = False
                 continue
-            if self.application.update_processor.max_concurrent_updates > 1:
-                await handle_updates(self.application, updates)
-                self.offset = max(u.update_id for u in updates) + 1
-                continue
-            for update in updates:
-                if self._stopping:
-                    return
-                await handle_updates(self.application, [update])
-                self.offset = update.update_id + 1
+            for update in sorted(updates, key=lambda u: u.update_id):
+                # Those in hand, or handled but not confirmed yet, come again: skipped.
+                if update.update_id < self.handed or self._stopping:
+                    continue
+                if update.update_id in self.ahead:
+                    # Handled ahead by a process that died: done, never handed again.
+                    self.handed = update.update_id + 1
+                    continue
+                self._hand(update)
 
 
 class WebhookServer:
@@ -359,7 +550,10 @@ async def serve(
         started = True
         if webhook is None:
             intake = UpdatePoller(
-                application, allowed_updates=allowed_updates, timeout=poll_timeout
+                application,
+                allowed_updates=allowed_updates,
+                timeout=poll_timeout,
+                handled_ahead=handled_ahead_file(application),
             )
             await intake.start()
             stopped = asyncio.create_task(stop.wait())

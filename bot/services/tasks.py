@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -194,6 +195,7 @@ async def report_done(
     note = (note or "").strip()[:MAX_NOTE_LENGTH] or None
     report = await _unit_report(session, task.id, member.unit_id)
     before = _snapshot(report)
+    created = False
     if report is not None and report.done:
         if note is None and file_id is None:
             return ReportResult(ReportOutcome.ALREADY_DONE, task)
@@ -202,13 +204,34 @@ async def report_done(
         return ReportResult(ReportOutcome.NOT_DONE, task)
     else:
         outcome = ReportOutcome.DONE
+        created = report is None
         if report is None:
+            # Added below, in a savepoint of its own.
             report = TaskReport(task_id=task.id, unit_id=member.unit_id)
-            session.add(report)
         report.done = True
         report.done_at = now
         report.reported_by_id = member.id
     report.updated_at = now
+    if created:
+        try:
+            async with session.begin_nested():
+                session.add(report)
+                await session.flush()
+        except IntegrityError:
+            # Another member of the unit reported the task at the same moment (one report a
+            # unit and task): theirs stands, and this one is answered as the second.
+            if await _unit_report(session, task.id, member.unit_id) is None:
+                raise
+            return await report_done(
+                session,
+                member,
+                task_id,
+                now=now,
+                note=note,
+                file_id=file_id,
+                file_name=file_name,
+                attach_only=attach_only,
+            )
     await session.flush()
     added = None
     if note is not None or file_id is not None:
