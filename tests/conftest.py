@@ -36,11 +36,19 @@ def local(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> da
     return datetime(year, month, day, hour, minute, tzinfo=TZ)
 
 
+@pytest.fixture(scope="session")
+def _data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data-home")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, _data_home: Path) -> Iterator[None]:
     for name in list(os.environ):
         if name.startswith("TDKT_"):
             monkeypatch.delenv(name)
+    # What the bot keeps in its data folder (the default SQLite database, the updates handled
+    # ahead of an unfinished one) goes to a folder of the test run, never to ~/.local/share.
+    monkeypatch.setenv("XDG_DATA_HOME", str(_data_home))
     get_settings.cache_clear()
     set_default_language("vi")
     yield
