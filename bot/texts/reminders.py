@@ -79,11 +79,11 @@ class DigestBody:
 
 class ReminderTexts:
     """Renders digests and kickoffs of one day. A task's line reads the same in every unit's
-    digest, and units with the same open tasks share the whole list: it is rendered once per
-    language and set of tasks (the caller's `key`), and a unit's digest is its header and that
-    list. Digests sharing a list share its keyboard object, and every keyboard its rows.
-    `forget` lets the lists go (a pass that queues as it goes keeps only its current
-    batch's)."""
+    digest: it is rendered once per language, and a list of tasks (`body`) is those lines
+    joined; a unit's digest is its header and a list, which the units with the same open
+    tasks may share (the caller keeps them), with its keyboard object. Every keyboard shares
+    its rows. `forget` lets the kickoff lists go (a pass that queues as it goes keeps only
+    its current batch's)."""
 
     def __init__(self, today: date, quarter: int) -> None:
         self.today = today
@@ -91,11 +91,9 @@ class ReminderTexts:
         # {language: {task id: (its line, its keyboard row)}}
         self._lines: dict[str, dict[int, tuple[str, list[Action]]]] = {}
         self._texts: dict[str, tuple[str, str, str, str]] = {}
-        self._bodies: dict[tuple[str, int], DigestBody] = {}
         self._kickoff_parts: dict[tuple[str, int], tuple[list[str], str, str]] = {}
 
     def forget(self) -> None:
-        self._bodies.clear()
         self._kickoff_parts.clear()
 
     def _digest_texts(self, language: str) -> tuple[str, str, str, str]:
@@ -127,30 +125,25 @@ class ReminderTexts:
             )
             return line, [done_button(task.task_id)]
 
-    def body(self, language: str, key: int, due: Sequence[TaskFacts]) -> DigestBody:
-        """The list of the open tasks `due` (the same `key` for the same tasks)."""
-        body = self._bodies.get((language, key))
-        if body is None:
-            rendered = self._lines.get(language)
-            if rendered is None:
-                rendered = self._lines[language] = {}
-            shown = due[:DIGEST_TASKS_SHOWN]
-            try:
-                parts = [rendered[task.task_id] for task in shown]
-            except KeyError:
-                for task in shown:
-                    if task.task_id not in rendered:
-                        rendered[task.task_id] = self._line(language, task)
-                parts = [rendered[task.task_id] for task in shown]
-            lines, rows = zip(*parts, strict=True) if parts else ((), ())
-            _before, _after, more, footer = self._digest_texts(language)
-            tail = footer
-            if len(due) > DIGEST_TASKS_SHOWN:
-                tail = "\n" + more.format(n=len(due) - DIGEST_TASKS_SHOWN) + footer
-            body = self._bodies[(language, key)] = DigestBody(
-                due, "\n".join(lines), tail, list(rows)
-            )
-        return body
+    def body(self, language: str, due: Sequence[TaskFacts]) -> DigestBody:
+        """The list of the open tasks `due` in `language`."""
+        rendered = self._lines.get(language)
+        if rendered is None:
+            rendered = self._lines[language] = {}
+        shown = due[:DIGEST_TASKS_SHOWN]
+        try:
+            parts = [rendered[task.task_id] for task in shown]
+        except KeyError:
+            for task in shown:
+                if task.task_id not in rendered:
+                    rendered[task.task_id] = self._line(language, task)
+            parts = [rendered[task.task_id] for task in shown]
+        lines, rows = zip(*parts, strict=True) if parts else ((), ())
+        _before, _after, more, footer = self._digest_texts(language)
+        tail = footer
+        if len(due) > DIGEST_TASKS_SHOWN:
+            tail = "\n" + more.format(n=len(due) - DIGEST_TASKS_SHOWN) + footer
+        return DigestBody(due, "\n".join(lines), tail, list(rows))
 
     def digest(self, language: str, unit_name: str, body: DigestBody) -> str:
         """A unit's digest: its header, then the list `body` (in the same `language`)."""

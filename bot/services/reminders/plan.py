@@ -40,6 +40,7 @@ from bot.services.reminders.rules import (
 )
 from bot.services.working_days import WorkingCalendar
 from bot.texts.reminders import (
+    DigestBody,
     ReminderTexts,
     WaitingNomination,
     round_reminder_text,
@@ -112,10 +113,20 @@ class _TaskBits:
                 if cluster_id is not None:
                     self.for_cluster[cluster_id] |= self.bit[task.task_id]
         self.narrowed = bool(self.for_unit or self.for_cluster)
-        self._lists: dict[int, tuple[list[DueTask], list[int]]] = {}
-        self._byte_tables: (
-            list[tuple[int, list[tuple[tuple[DueTask, ...], tuple[int, ...]]]]] | None
-        ) = None
+        # Per byte of bits: the tasks (and their ids) of each of its 256 values.
+        self._tables: list[tuple[int, list[tuple[tuple[DueTask, ...], tuple[int, ...]]]]] = []
+        for shift in range(0, len(tasks), 8):
+            window = tasks[shift : shift + 8]
+            table: list[tuple[tuple[DueTask, ...], tuple[int, ...]]] = [((), ())]
+            for byte in range(1, 256):
+                high = byte.bit_length() - 1
+                below = table[byte ^ (1 << high)]
+                if high < len(window):
+                    task = window[high]
+                    table.append((below[0] + (task,), below[1] + (task.task_id,)))
+                else:
+                    table.append(below)
+            self._tables.append((shift, table))
 
     def mask(self, tasks: Iterable[DueTask]) -> int:
         mask = 0
@@ -134,33 +145,14 @@ class _TaskBits:
 
     def tasks_of(self, mask: int) -> tuple[list[DueTask], list[int]]:
         """The tasks of `mask` in order, and their ids."""
-        found = self._lists.get(mask)
-        if found is None:
-            tasks: list[DueTask] = []
-            ids: list[int] = []
-            for shift, table in self._tables():
-                part = table[(mask >> shift) & 255]
-                if part:
-                    tasks += part[0]
-                    ids += part[1]
-            found = self._lists[mask] = (tasks, ids)
-        return found
-
-    def _tables(self) -> list[tuple[int, list[tuple[tuple[DueTask, ...], tuple[int, ...]]]]]:
-        """Per byte of bits: the tasks (and ids) of each of its 256 values."""
-        if self._byte_tables is None:
-            self._byte_tables = []
-            for shift in range(0, len(self.tasks), 8):
-                window = self.tasks[shift : shift + 8]
-                table = []
-                for byte in range(256):
-                    tasks = tuple(task for bit, task in enumerate(window) if byte >> bit & 1)
-                    table.append((tasks, tuple(task.task_id for task in tasks)))
-                self._byte_tables.append((shift, table))
-        return self._byte_tables
-
-    def forget(self) -> None:
-        self._lists.clear()
+        tasks: list[DueTask] = []
+        ids: list[int] = []
+        for shift, table in self._tables:
+            part = table[(mask >> shift) & 255]
+            if part:
+                tasks += part[0]
+                ids += part[1]
+        return tasks, ids
 
     def from_ids(self, base: int) -> Callable[[int], int]:
         """Turns a mask by task id (bit `task_id - base`, as `done_masks` gives them) into
@@ -309,10 +301,12 @@ def reminders(
     members_by_unit = directory.members_by_unit
     digest_kind, kickoff_kind = ReminderKind.DIGEST, ReminderKind.KICKOFF
     overdue_by_unit: dict[int, int] = {}
+    # {language: {open tasks' bits: (their list, their ids)}}
+    bodies: dict[str, dict[int, tuple[DigestBody, list[int]]]] = {}
     for index, (unit_id, unit_name, cluster_id) in enumerate(directory.units.values()):
         if batch and index % batch == 0:
             texts.forget()
-            bits.forget()
+            bodies.clear()
         done_ids = done.get(unit_id)
         open_mask = bits.concerning(unit_id, cluster_id)
         if done_ids:
@@ -324,18 +318,26 @@ def reminders(
             continue
         due_mask = open_mask & triggered_mask
         if due_mask:
-            due, due_ids = bits.tasks_of(due_mask)
             for member in heads:
-                body = texts.body(member[3], due_mask, due)
+                language = member[3]
+                # Units with the same open tasks share their list, rendered once.
+                of_language = bodies.get(language)
+                if of_language is None:
+                    of_language = bodies[language] = {}
+                found = of_language.get(due_mask)
+                if found is None:
+                    due, due_ids = bits.tasks_of(due_mask)
+                    found = of_language[due_mask] = (texts.body(language, due), due_ids)
+                body, due_ids = found
                 yield PlannedReminder(
                     member[0],
                     member[1],
                     member[2],
-                    member[3],
+                    language,
                     digest_kind,
                     today,
                     due_ids,
-                    texts.digest(member[3], unit_name, body),
+                    texts.digest(language, unit_name, body),
                     body.keyboard,
                 )
         if quarter_bits.tasks:
@@ -351,7 +353,7 @@ def reminders(
                         texts.kickoff(member[3], unit_name, quarter_mask, quarter_tasks),
                     )
     texts.forget()
-    bits.forget()
+    bodies.clear()
     if overdue_by_unit:
         yield from _escalations(directory, overdue_by_unit, today)
     yield from _round_reminders(inputs)
