@@ -2,7 +2,7 @@
 committed), alone in a process of its own, on a database B1 has filled.
 
 `python -m bench.b4_pass URL` prints one JSON line: the seconds of the whole pass, the reminders
-it queued, and the process's resident memory before it and at its peak (ru_maxrss)."""
+it queued, and the process's resident memory before it and at its peak (VmHWM)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,13 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The high-water mark of this process's own memory (VmHWM: ru_maxrss would also count
+    the memory of the benchmark it was forked from)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 async def run(url: str, day: date) -> dict[str, Any]:

@@ -127,23 +127,24 @@ class ReminderTexts:
 
     def body(self, language: str, due: Sequence[TaskFacts]) -> DigestBody:
         """The list of the open tasks `due` in `language`."""
-        rendered = self._lines.get(language)
-        if rendered is None:
-            rendered = self._lines[language] = {}
         shown = due[:DIGEST_TASKS_SHOWN]
         try:
+            rendered = self._lines[language]
             parts = [rendered[task.task_id] for task in shown]
         except KeyError:
+            rendered = self._lines.setdefault(language, {})
             for task in shown:
                 if task.task_id not in rendered:
                     rendered[task.task_id] = self._line(language, task)
             parts = [rendered[task.task_id] for task in shown]
-        lines, rows = zip(*parts, strict=True) if parts else ((), ())
-        _before, _after, more, footer = self._digest_texts(language)
-        tail = footer
         if len(due) > DIGEST_TASKS_SHOWN:
+            _before, _after, more, footer = self._digest_texts(language)
             tail = "\n" + more.format(n=len(due) - DIGEST_TASKS_SHOWN) + footer
-        return DigestBody(due, "\n".join(lines), tail, list(rows))
+        else:
+            tail = self._digest_texts(language)[3]
+        return DigestBody(
+            due, "\n".join([line for line, _row in parts]), tail, [row for _line, row in parts]
+        )
 
     def digest(self, language: str, unit_name: str, body: DigestBody) -> str:
         """A unit's digest: its header, then the list `body` (in the same `language`)."""

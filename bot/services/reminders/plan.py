@@ -298,6 +298,7 @@ def reminders(
         inputs.escalate,
     )
     quarter_bits = inputs.quarter_bits
+    narrowed, for_everyone = bits.narrowed, bits.for_everyone
     members_by_unit = directory.members_by_unit
     digest_kind, kickoff_kind = ReminderKind.DIGEST, ReminderKind.KICKOFF
     overdue_by_unit: dict[int, int] = {}
@@ -308,7 +309,7 @@ def reminders(
             texts.forget()
             bodies.clear()
         done_ids = done.get(unit_id)
-        open_mask = bits.concerning(unit_id, cluster_id)
+        open_mask = bits.concerning(unit_id, cluster_id) if narrowed else for_everyone
         if done_ids:
             open_mask &= ~from_ids(done_ids)
         if escalate and (count := (open_mask & overdue_mask).bit_count()):

@@ -109,7 +109,8 @@ async def load_tasks(
 ) -> tuple[list[DueTask], dict[int, list[AudienceRow]]]:
     """The tasks due up to `last` of the plans not closed: an open task stays overdue until
     the officer closes its plan's year, also across the new year."""
-    rows = await session.execute(
+    connection = await session.connection()
+    rows = await connection.execute(
         select(Task.id, Task.title, Task.deadline, Task.quarter, Plan.year, Task.year_round)
         .join(Plan, Plan.id == Task.plan_id)
         .where(Plan.closed_at.is_(None), Task.deadline <= last)
@@ -119,12 +120,16 @@ async def load_tasks(
     audience: dict[int, list[AudienceRow]] = defaultdict(list)
     if tasks:
         for task_id, unit_id, cluster_id in (
-            await session.execute(
-                select(TaskAudience.task_id, TaskAudience.unit_id, TaskAudience.cluster_id).where(
-                    TaskAudience.task_id.in_([t.task_id for t in tasks])
+            (
+                await connection.execute(
+                    select(
+                        TaskAudience.task_id, TaskAudience.unit_id, TaskAudience.cluster_id
+                    ).where(TaskAudience.task_id.in_([t.task_id for t in tasks]))
                 )
             )
-        ).tuples():
+            .tuples()
+            .all()
+        ):
             audience[task_id].append((unit_id, cluster_id))
     return tasks, audience
 
