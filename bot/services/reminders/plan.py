@@ -154,9 +154,12 @@ class _TaskBits:
                 ids += part[1]
         return tasks, ids
 
-    def from_ids(self, base: int) -> Callable[[int], int]:
+    def from_ids(self, base: int) -> Callable[[int], int] | None:
         """Turns a mask by task id (bit `task_id - base`, as `done_masks` gives them) into
-        one of these bits: a table per byte of ids, so a few lookups a mask."""
+        one of these bits: a table per byte of ids, so a few lookups a mask. None when they
+        are the same bits (the tasks in the order of their ids, with no gap)."""
+        if all(self.bit[task.task_id] == 1 << (task.task_id - base) for task in self.tasks):
+            return None
         windows: dict[int, list[int]] = {}
         for task in self.tasks:
             offset = task.task_id - base
@@ -168,8 +171,6 @@ class _TaskBits:
                 low = byte & -byte
                 table[byte] = table[byte ^ low] | bits[low.bit_length() - 1]
             tables.append((window * 8, table))
-        if all(self.bit[task.task_id] == 1 << (task.task_id - base) for task in self.tasks):
-            return lambda mask: mask
 
         def convert(mask: int) -> int:
             bits = 0
@@ -311,7 +312,7 @@ def reminders(
         done_ids = done.get(unit_id)
         open_mask = bits.concerning(unit_id, cluster_id) if narrowed else for_everyone
         if done_ids:
-            open_mask &= ~from_ids(done_ids)
+            open_mask &= ~(from_ids(done_ids) if from_ids else done_ids)
         if escalate and (count := (open_mask & overdue_mask).bit_count()):
             overdue_by_unit[unit_id] = count
         heads = members_by_unit.get(unit_id)
