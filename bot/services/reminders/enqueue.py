@@ -99,8 +99,9 @@ async def run_reminder_pass(
     """Plans today's reminders and queues them `batch` at a time, each batch committed.
 
     Everything is read first, with the pass's fixed statements; then the reminders are
-    rendered and queued a batch after the other, so what the pass holds does not grow with
-    the number of units. The reminder log is the gate of every batch: a pass that stopped
+    rendered and queued a batch after the other, so the texts the pass holds do not grow
+    with the number of units (what it read does: about a kilobyte a unit, the directory and
+    the done masks). The reminder log is the gate of every batch: a pass that stopped
     halfway (a crash, a restart) is run again the same day and queues the rest, nothing
     twice; two passes at once queue each reminder once. The result keeps no reminders,
     only their number.
