@@ -76,7 +76,10 @@ async def b1(sizes: list[int], rows: list[Row]) -> None:
                     f"({f.day:%d/%m/%Y}), {f.statements} SQL statements",
                     f"pass {spread(f.pass_seconds, '{:.3f}')} s; its SQL alone "
                     f"{spread(f.sql_seconds, '{:.3f}')} s; ratio {f.ratio:.2f}× "
-                    f"({f.pass_median / f.units * 1e6:.0f} µs a unit)",
+                    f"({f.pass_median / f.units * 1e6:.0f} µs a unit); planned and queued "
+                    f"by the daily pass in a process of its own: {f.queued:,} in "
+                    f"{f.queued_seconds:.2f} s, peak RSS {f.peak_rss_mb:.0f} MB "
+                    f"({f.rss_before_mb:.0f} MB before the pass)",
                     targets,
                 ),
             )

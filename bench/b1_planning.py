@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench import b4_pass
 from bench.datagen import generate
 from bench.statements import counting_statements
 from bot.core.db import make_engine, make_sessionmaker
@@ -38,6 +39,13 @@ class PlanningFigures:
     # Seconds of each run: the pass, and its statements run by themselves (results fetched).
     pass_seconds: list[float]
     sql_seconds: list[float]
+    # The daily pass as the bot runs it (planned and queued a batch at a time, committed),
+    # once, in a process of its own: its seconds, reminders queued, and resident memory
+    # before it and at the peak (bench.b4_pass).
+    queued_seconds: float = 0.0
+    queued: int = 0
+    rss_before_mb: float = 0.0
+    peak_rss_mb: float = 0.0
 
     @property
     def pass_median(self) -> float:
@@ -121,8 +129,22 @@ async def measure(database: str, url: str, units: int) -> PlanningFigures:
                     result = await plan_reminders(session, now=now, tz=TZ, rules=rules)
                     pass_times.append(time.perf_counter() - started)
             planned, statements = len(result.planned), counter.count
+        del result
+        # Last: it writes.
+        queued = await b4_pass.measure(url, day)
         return PlanningFigures(
-            database, units, dataset.reports, day, planned, statements, pass_times, sql_times
+            database,
+            units,
+            dataset.reports,
+            day,
+            planned,
+            statements,
+            pass_times,
+            sql_times,
+            queued["seconds"],
+            queued["enqueued"],
+            queued["rss_before_mb"],
+            queued["peak_rss_mb"],
         )
     finally:
         await engine.dispose()

@@ -58,7 +58,7 @@ async def reminder_pass(
     log.info(
         "Reminder pass for %s: %d planned, %d enqueued",
         result.day,
-        len(result.planned),
+        result.count,
         result.enqueued,
     )
     wake_sender(application)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from bot.core.actions import Action, Keyboard, Message
+from bot.core.actions import Action, Keyboard
 from bot.core.i18n import _, format_date, ngettext, quarter_numeral, use_language
 
 DIGEST_TASKS_SHOWN = 15
@@ -65,91 +65,114 @@ def _title(task: TaskFacts) -> str:
     return html.escape(title)
 
 
-@dataclass
-class _DigestBody:
-    lines: list[str]
+@dataclass(slots=True)
+class DigestBody:
+    """The list of a digest after its header, shared by the units with the same open tasks."""
+
+    # Every open task, the first DIGEST_TASKS_SHOWN of them listed.
+    due: Sequence[TaskFacts]
     text: str
+    # After the list: "… and n more" when some are not shown, then the footer.
+    tail: str
     keyboard: Keyboard
 
 
 class ReminderTexts:
     """Renders digests and kickoffs of one day. A task's line reads the same in every unit's
-    digest, and units with the same open tasks share the whole list: it is rendered once per
-    language and set of tasks (the caller's `key`), and a unit's digest is its header and that
-    list. Digests sharing a list share its keyboard object too."""
+    digest: it is rendered once per language, and a list of tasks (`body`) is those lines
+    joined; a unit's digest is its header and a list, which the units with the same open
+    tasks may share (the caller keeps them), with its keyboard object. Every keyboard shares
+    its rows. `forget` lets the kickoff lists go (a pass that queues as it goes keeps only
+    its current batch's)."""
 
     def __init__(self, today: date, quarter: int) -> None:
         self.today = today
         self.quarter = quarter
-        self._lines: dict[tuple[str, int], tuple[str, Action]] = {}
-        self._texts: dict[str, tuple[str, str, str]] = {}
-        self._bodies: dict[tuple[str, int], _DigestBody] = {}
+        # {language: {task id: (its line, its keyboard row)}}
+        self._lines: dict[str, dict[int, tuple[str, list[Action]]]] = {}
+        self._texts: dict[str, tuple[str, str, str, str]] = {}
         self._kickoff_parts: dict[tuple[str, int], tuple[list[str], str, str]] = {}
 
-    def _digest_texts(self, language: str) -> tuple[str, str, str]:
-        """(header, more, footer) in `language`."""
+    def forget(self) -> None:
+        self._kickoff_parts.clear()
+
+    def _digest_texts(self, language: str) -> tuple[str, str, str, str]:
+        """(header before the unit's name, header after it, more, footer) in `language`."""
         if language not in self._texts:
             with use_language(language):
+                header = _("<b>TĐKT reminder</b> — {date}\nUnit: {unit}").replace(
+                    "{date}", format_date(self.today)
+                )
+                # The unit's name goes between the two halves (every translation has it).
+                before, _unit, after = header.partition("{unit}")
                 self._texts[language] = (
-                    _("<b>TĐKT reminder</b> — {date}\nUnit: {unit}").replace(
-                        "{date}", format_date(self.today)
-                    ),
+                    before,
+                    after,
                     _("… and {n} more: see /tasks"),
                     "\n\n" + _("When a task is done, press its button below."),
                 )
         return self._texts[language]
 
-    def _line(self, language: str, task: TaskFacts) -> tuple[str, Action]:
-        key = (language, task.task_id)
-        if key not in self._lines:
-            with use_language(language):
-                line = (
-                    ("⚠️" if task.deadline < self.today else "⏳")
-                    + f" <b>#{task.task_id}</b> {_title(task)}\n"
-                    + _("Deadline: {date} ({status})").format(
-                        date=format_date(task.deadline),
-                        status=deadline_status(task.deadline, self.today),
-                    )
-                )
-                button = done_button(task.task_id)
-            self._lines[key] = (line, button)
-        return self._lines[key]
-
-    def _body(self, language: str, key: int, due: Sequence[TaskFacts]) -> _DigestBody:
-        if (language, key) not in self._bodies:
-            parts = [self._line(language, task) for task in due[:DIGEST_TASKS_SHOWN]]
-            lines = [line for line, _button in parts]
-            self._bodies[(language, key)] = _DigestBody(
-                lines, "\n".join(lines), [[button] for _line, button in parts]
-            )
-        return self._bodies[(language, key)]
-
-    def digest(self, language: str, unit_name: str, key: int, due: Sequence[TaskFacts]) -> Message:
-        """The digest of the open tasks `due` (the same `key` for the same tasks)."""
-        header, more, footer = self._digest_texts(language)
-        header = header.replace("{unit}", html.escape(unit_name))
-        body = self._body(language, key, due)
-        if len(header) + len(body.text) + 2 <= MESSAGE_BUDGET:
-            text = header + "\n\n" + body.text
-        else:
-            text = fit(header, body.lines, more)
-        if len(due) > DIGEST_TASKS_SHOWN:
-            text += "\n" + more.format(n=len(due) - DIGEST_TASKS_SHOWN)
-        return Message(text + footer, body.keyboard)
-
-    def kickoff(self, language: str, unit_name: str, tasks: Sequence[TaskFacts]) -> str:
-        """The tasks of the quarter that starts today, on its first working day."""
-        key = (language, id(tasks))
+    def _line(self, language: str, task: TaskFacts) -> tuple[str, list[Action]]:
         with use_language(language):
-            if key not in self._kickoff_parts:
+            line = (
+                ("⚠️" if task.deadline < self.today else "⏳")
+                + f" <b>#{task.task_id}</b> {_title(task)}\n"
+                + _("Deadline: {date} ({status})").format(
+                    date=format_date(task.deadline),
+                    status=deadline_status(task.deadline, self.today),
+                )
+            )
+            return line, [done_button(task.task_id)]
+
+    def body(self, language: str, due: Sequence[TaskFacts]) -> DigestBody:
+        """The list of the open tasks `due` in `language`."""
+        shown = due[:DIGEST_TASKS_SHOWN]
+        try:
+            rendered = self._lines[language]
+            parts = [rendered[task.task_id] for task in shown]
+        except KeyError:
+            rendered = self._lines.setdefault(language, {})
+            for task in shown:
+                if task.task_id not in rendered:
+                    rendered[task.task_id] = self._line(language, task)
+            parts = [rendered[task.task_id] for task in shown]
+        if len(due) > DIGEST_TASKS_SHOWN:
+            _before, _after, more, footer = self._digest_texts(language)
+            tail = "\n" + more.format(n=len(due) - DIGEST_TASKS_SHOWN) + footer
+        else:
+            tail = self._digest_texts(language)[3]
+        return DigestBody(
+            due, "\n".join([line for line, _row in parts]), tail, [row for _line, row in parts]
+        )
+
+    def digest(self, language: str, unit_name: str, body: DigestBody) -> str:
+        """A unit's digest: its header, then the list `body` (in the same `language`)."""
+        before, after, more, _footer = self._texts[language]
+        header = before + html.escape(unit_name) + after
+        if len(header) + len(body.text) + 2 <= MESSAGE_BUDGET:
+            return header + "\n\n" + body.text + body.tail
+        rendered = self._lines[language]
+        lines = [rendered[task.task_id][0] for task in body.due[:DIGEST_TASKS_SHOWN]]
+        return fit(header, lines, more) + body.tail
+
+    def kickoff(self, language: str, unit_name: str, key: int, tasks: Sequence[TaskFacts]) -> str:
+        """The tasks of the quarter that starts today, on its first working day (the same
+        `key` for the same tasks)."""
+        with use_language(language):
+            if (language, key) not in self._kickoff_parts:
                 lines = [
                     f"{index}. <b>#{task.task_id}</b> {_title(task)} — "
                     + _("deadline {date}").format(date=format_date(task.deadline))
                     for index, task in enumerate(tasks, start=1)
                 ]
                 footer = "\n\n" + _("Report each task when it is done with /tasks.")
-                self._kickoff_parts[key] = (lines, _("… and {n} more: see /tasks"), footer)
-            lines, more, footer = self._kickoff_parts[key]
+                self._kickoff_parts[(language, key)] = (
+                    lines,
+                    _("… and {n} more: see /tasks"),
+                    footer,
+                )
+            lines, more, footer = self._kickoff_parts[(language, key)]
             header = _("<b>Tasks of Q{quarter} {year}</b> in the TĐKT plan\nUnit: {unit}").format(
                 quarter=quarter_numeral(self.quarter),
                 year=self.today.year,

@@ -4,6 +4,7 @@ day and kind, whatever the number of passes running at once."""
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,9 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actions import keyboard_to_json
 from bot.services.outbox import NewMessage, enqueue, insert_ignoring_conflicts
-from bot.services.reminders.plan import PassResult, PlannedReminder, plan_reminders
+from bot.services.reminders.plan import (
+    PassResult,
+    PlannedReminder,
+    collector_paused,
+    read_inputs,
+    reminders,
+)
 from bot.services.reminders.rules import ReminderRules
 from models import ReminderLog
+
+# Reminders rendered, logged, queued and committed at a time by the daily pass (and units
+# whose shared lists are kept while rendering): at national scale, 15,000 digests, the pass
+# holds a fifteenth of them at once.
+PASS_BATCH = 1000
 
 
 async def enqueue_reminders(
@@ -77,8 +89,37 @@ async def enqueue_reminders(
 
 
 async def run_reminder_pass(
-    session: AsyncSession, *, now: datetime, tz: ZoneInfo, rules: ReminderRules
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    rules: ReminderRules,
+    batch: int = PASS_BATCH,
 ) -> PassResult:
-    result = await plan_reminders(session, now=now, tz=tz, rules=rules)
-    result.enqueued = await enqueue_reminders(session, result.planned, now=now)
+    """Plans today's reminders and queues them `batch` at a time, each batch committed.
+
+    Everything is read first, with the pass's fixed statements; then the reminders are
+    rendered and queued a batch after the other, so the texts the pass holds do not grow
+    with the number of units (what it read does: about a kilobyte a unit, the directory and
+    the done masks). The reminder log is the gate of every batch: a pass that stopped
+    halfway (a crash, a restart) is run again the same day and queues the rest, nothing
+    twice; two passes at once queue each reminder once. The result keeps no reminders,
+    only their number.
+    """
+    with collector_paused():
+        inputs = await read_inputs(session, now=now, tz=tz, rules=rules)
+    if inputs is None:
+        return PassResult(day=now.astimezone(tz).date())
+    result = PassResult(day=inputs.today)
+    planned = reminders(inputs, batch=batch)
+    while True:
+        with collector_paused():
+            chunk = list(islice(planned, batch))
+        if not chunk:
+            break
+        result.count += len(chunk)
+        result.enqueued += await enqueue_reminders(session, chunk, now=now)
+        del chunk  # before the next batch is rendered: one batch alive at a time
+    # The reads' transaction when there was nothing to queue.
+    await session.commit()
     return result
