@@ -54,7 +54,13 @@ async def reminder_pass(
     async with ctx.session() as session:
         if dry_run:
             return await plan_reminders(session, now=now, tz=ctx.settings.tz, rules=rules_of(ctx))
-        result = await run_reminder_pass(session, now=now, tz=ctx.settings.tz, rules=rules_of(ctx))
+        result = await run_reminder_pass(
+            session,
+            now=now,
+            tz=ctx.settings.tz,
+            rules=rules_of(ctx),
+            queued=lambda: wake_sender(application),
+        )
     log.info(
         "Reminder pass for %s: %d planned, %d enqueued",
         result.day,

@@ -65,9 +65,20 @@ async def test_the_pass_holds_one_batch_at_a_time(
             return await real(session, batch, now=now)
 
         monkeypatch.setattr(enqueue_module, "enqueue_reminders", recording)
+        # The sender is woken after each batch (it starts on the first while the next ones
+        # are rendered), not once at the end.
+        woken: list[int] = []
         async with sessionmaker() as session:
-            result = await run_reminder_pass(session, now=now, tz=TZ, rules=rules, batch=BATCH)
+            result = await run_reminder_pass(
+                session,
+                now=now,
+                tz=TZ,
+                rules=rules,
+                batch=BATCH,
+                queued=lambda: woken.append(len(sizes)),
+            )
         total = len(planned.planned)
+        assert woken == list(range(1, len(sizes) + 1))
         assert total > 3 * BATCH
         assert max(sizes) == BATCH and len(sizes) == -(-total // BATCH)
         assert result.count == result.enqueued == sum(sizes) == total

@@ -158,7 +158,11 @@ async def serve_zalo_only(
                 try:
                     async with ctx.session() as session:
                         await run_reminder_pass(
-                            session, now=now, tz=settings.tz, rules=rules_of(ctx)
+                            session,
+                            now=now,
+                            tz=settings.tz,
+                            rules=rules_of(ctx),
+                            queued=channel.sender.wake,
                         )
                     channel.sender.wake()
                 except Exception:

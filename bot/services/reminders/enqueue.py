@@ -3,6 +3,7 @@ day and kind, whatever the number of passes running at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -95,6 +96,7 @@ async def run_reminder_pass(
     tz: ZoneInfo,
     rules: ReminderRules,
     batch: int = PASS_BATCH,
+    queued: Callable[[], None] | None = None,
 ) -> PassResult:
     """Plans today's reminders and queues them `batch` at a time, each batch committed.
 
@@ -104,7 +106,8 @@ async def run_reminder_pass(
     the done masks). The reminder log is the gate of every batch: a pass that stopped
     halfway (a crash, a restart) is run again the same day and queues the rest, nothing
     twice; two passes at once queue each reminder once. The result keeps no reminders,
-    only their number.
+    only their number. `queued` is called after each batch that queued some (the sender
+    can start on the first batch while the next ones are rendered).
     """
     with collector_paused():
         inputs = await read_inputs(session, now=now, tz=tz, rules=rules)
@@ -118,7 +121,10 @@ async def run_reminder_pass(
         if not chunk:
             break
         result.count += len(chunk)
-        result.enqueued += await enqueue_reminders(session, chunk, now=now)
+        fresh = await enqueue_reminders(session, chunk, now=now)
+        result.enqueued += fresh
+        if fresh and queued is not None:
+            queued()
         del chunk  # before the next batch is rendered: one batch alive at a time
     # The reads' transaction when there was nothing to queue.
     await session.commit()
