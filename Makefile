@@ -59,8 +59,9 @@ lint: setup-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Benchmarks at national scale (about 15 minutes; the 15,000-recipient broadcast alone takes
-# over 8 at Telegram's 30 messages a second). Smaller: make bench BENCH_ARGS="--units 1000".
+# Benchmarks at national scale (about 40 minutes: B1 up to 150,000 units on both databases
+# about 16, the wave and the broadcast of 15,000 at Telegram's 30 messages a second about 21).
+# About 3 minutes at 1,500 units: make bench BENCH_ARGS=--quick.
 bench: setup-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
