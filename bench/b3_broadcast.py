@@ -14,12 +14,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from bench.api_process import RemoteApi
 from bench.datagen import generate
 from bot.core.db import make_engine, make_sessionmaker
 from tests.auxil.fake_bot_api import TOKEN
+from tests.auxil.remote import RemoteOfficer
 
 OFFICER = 99_000_001
 TELEGRAM_LIMIT = 30
@@ -49,48 +49,6 @@ class BroadcastFigures:
     @property
     def rate_ratio(self) -> float:
         return self.rate / TELEGRAM_LIMIT
-
-
-class Officer:
-    """The officer, writing to the bot through the fake Bot API's process."""
-
-    def __init__(self, api: RemoteApi, user_id: int) -> None:
-        self.api = api
-        self.user_id = user_id
-        self.user = {"id": user_id, "is_bot": False, "first_name": "Bình", "language_code": "vi"}
-
-    async def _push(self, payload: dict[str, Any]) -> dict[str, Any]:
-        count = len(self.api.sent(self.user_id))
-        await self.api.push_update(payload)
-        await self.api.wait_for_sent(self.user_id, count + 1)
-        return dict(self.api.sent(self.user_id)[-1].result)
-
-    async def send(self, text: str) -> dict[str, Any]:
-        message: dict[str, Any] = {
-            "message_id": next(_ids),
-            "date": int(time.time()),
-            "chat": {"id": self.user_id, "type": "private"},
-            "from": self.user,
-            "text": text,
-        }
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
-        return await self._push({"message": message})
-
-    async def press(self, message: dict[str, Any], fragment: str) -> dict[str, Any]:
-        rows = message["reply_markup"]["inline_keyboard"]
-        data = next(b["callback_data"] for row in rows for b in row if fragment in b["text"])
-        query = {
-            "id": str(next(_ids)),
-            "from": self.user,
-            "chat_instance": "1",
-            "message": message,
-            "data": data,
-        }
-        return await self._push({"callback_query": query})
-
-
-_ids = itertools.count(1)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -132,7 +90,7 @@ async def measure(url: str, recipients: int) -> BroadcastFigures:
             stderr=asyncio.subprocess.DEVNULL,
         )
         try:
-            officer = Officer(api, OFFICER)
+            officer = RemoteOfficer(api, OFFICER)
             await officer.send("/broadcast")
             choose = await officer.send(TEXT)
             preview = await officer.press(choose, "Tất cả thủ trưởng")

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import time
-from typing import Any
+from typing import Any, Protocol
 
-from tests.auxil.fake_bot_api import FakeBotApi
+from tests.auxil.fake_bot_api import ApiCall
 
 _ids = itertools.count(1)
+
+
+class BotApiServer(Protocol):
+    """The fake Bot API in this process (`FakeBotApi`), or in its own (`bench.api_process`),
+    where pushing an update is itself a request."""
+
+    def push_update(self, payload: dict[str, Any]) -> Any: ...
+
+    def sent(self, chat_id: int | None = None) -> list[ApiCall]: ...
+
+    async def wait_for_sent(self, chat_id: int, count: int = 1, within: float = 30) -> None: ...
 
 
 class RemoteOfficer:
     """The officer, writing to a bot that runs in another process."""
 
-    def __init__(self, api: FakeBotApi, user_id: int) -> None:
+    def __init__(self, api: BotApiServer, user_id: int) -> None:
         self.api = api
         self.user_id = user_id
         self.user = {"id": user_id, "is_bot": False, "first_name": "Bình", "language_code": "vi"}
@@ -24,7 +36,9 @@ class RemoteOfficer:
 
     async def _push(self, payload: dict[str, Any]) -> dict[str, Any]:
         count = len(self.replies())
-        self.api.push_update(payload)
+        pushed = self.api.push_update(payload)
+        if inspect.isawaitable(pushed):
+            await pushed
         await self.api.wait_for_sent(self.user_id, count + 1)
         return self.replies()[-1]
 
