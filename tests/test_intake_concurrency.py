@@ -23,21 +23,9 @@ from tests.auxil.fake_bot_api import FakeBotApi
 from tests.auxil.harness import BotHarness, button_data
 from tests.auxil.polling import eventually
 from tests.auxil.telegram_html import html_to_text
+from tests.test_intake import _start_update as _start
 
 SLOW, QUICK = 4201, 4202
-
-
-def _start(user_id: int) -> dict[str, Any]:
-    return {
-        "message": {
-            "message_id": 1,
-            "date": 0,
-            "chat": {"id": user_id, "type": "private"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Lan", "language_code": "vi"},
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        }
-    }
 
 
 def _greetings(api: FakeBotApi, user_id: int) -> list[float]:
